@@ -1,0 +1,32 @@
+"""django-q2: Redis broker when REDIS_URL is set, the ORM broker otherwise.
+
+Q_SYNC=1 runs tasks inline (the test settings do); the integration tests start a real
+qcluster process with Q_SYNC=0.
+"""
+
+from __future__ import annotations
+
+from .env import env_bool, env_int, env_str
+
+_REDIS_URL = env_str("REDIS_URL", "")
+
+Q_CLUSTER = {
+    "name": env_str("Q_CLUSTER_NAME", "proctoring"),
+    "workers": env_int("Q_WORKERS", 1),
+    "recycle": 500,
+    "timeout": env_int("Q_TIMEOUT", 120),
+    "retry": env_int("Q_RETRY", 180),
+    "max_attempts": 3,
+    "queue_limit": 50,
+    "bulk": 10,
+    "save_limit": 500,
+    "catch_up": False,
+    "ack_failures": True,
+    "poll": 0.2,
+    "sync": env_bool("Q_SYNC", False),
+    "label": "Background tasks",
+}
+if _REDIS_URL:
+    Q_CLUSTER["redis"] = _REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
