@@ -13,6 +13,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.models import CandidateProfile, User
 from accounts.services import proctor_create
 
+pytest_plugins = ["proctoring_site.testing.live_server", "proctoring_site.testing.worker"]
+
 PASSWORD = "correct-horse-battery-9"
 
 

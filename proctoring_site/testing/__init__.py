@@ -1,0 +1,1 @@
+"""Test plugins shared by every app (registered in the root conftest.py)."""

@@ -1,0 +1,1 @@
+"""Fixtures: a live ASGI server (daphne) on the test database, and a Playwright browser."""

@@ -1,0 +1,1 @@
+"""Fixtures: a real django-q2 ``qcluster`` process on the test database."""
