@@ -48,7 +48,7 @@ def _server_env(args: argparse.Namespace, secret: str) -> dict[str, str]:
             "SECURE_SSL_REDIRECT": "0",
             "DATABASE_URL": args.database_url,
             "REDIS_URL": args.redis_url,
-            "DB_CONN_MAX_AGE": "600",
+            "DB_CONN_MAX_AGE": str(args.conn_max_age),
             "LOG_LEVEL": "WARNING",
             "CHANNELS_PREFIX": "bench",
             "CACHE_KEY_PREFIX": "bench",
@@ -93,7 +93,7 @@ def start_servers(args: argparse.Namespace, env: dict[str, str]) -> list[subproc
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE if args.quiet_servers else None,
+                stderr=open(args.log_dir / f"ingest-bench-server-{port}.log", "w"),  # noqa: SIM115
             )
         )
     deadline = time.monotonic() + 60
@@ -323,8 +323,16 @@ def main() -> None:
         default="postgres://postgres@127.0.0.1:5432/proctoring_ingest_bench",
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/1")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=0,
+        help="DB_CONN_MAX_AGE of the servers (0: Django's advice under ASGI)",
+    )
     parser.add_argument("--keep-db", action="store_true", help="do not recreate the database")
-    parser.add_argument("--quiet-servers", action="store_true")
+    parser.add_argument(
+        "--log-dir", type=Path, default=Path("/tmp"), help="server logs go here"  # noqa: S108
+    )
     args = parser.parse_args()
     steps = [int(n) for n in args.candidates.split(",")]
     if max(steps) > MAX_CANDIDATES or args.duration > MAX_DURATION:
