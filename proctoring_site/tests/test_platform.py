@@ -137,3 +137,15 @@ def test_openapi_schema_is_valid(tmp_path) -> None:
     out = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--file", str(out))
     assert "openapi:" in out.read_text()
+
+
+@pytest.mark.django_db
+def test_access_log_redacts_the_session_token(client, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="proctoring.access")
+    client.post("/api/auth/end-exam/SECRET-session-token-value")
+    lines = [r for r in caplog.records if r.name == "proctoring.access"]
+    assert lines, "no access log line"
+    handler_filter = RedactSecretsFilter()
+    for record in lines:
+        handler_filter.filter(record)
+        assert "SECRET-session-token-value" not in record.getMessage()
