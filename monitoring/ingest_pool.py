@@ -12,6 +12,7 @@ replaced when it broke). Outside ASGI (tests, WSGI) the view runs as usual.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -77,14 +78,12 @@ def _run(view: Callable[..., HttpResponse], request: HttpRequest, *args: Any, **
 def in_ingest_pool(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
     """Wrap a (DRF) view so that under ASGI it runs in the ingest thread pool."""
 
+    # The DRF attributes (cls, initkwargs, csrf_exempt...) carry over for routing and schema.
+    @functools.wraps(view)
     async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if isinstance(request, ASGIRequest) and settings.MONITORING_INGEST_CONN_MAX_AGE > 0:
             runner = SyncToAsync(_run, thread_sensitive=False, executor=_pool())
             return await runner(view, request, *args, **kwargs)
         return await sync_to_async(view)(request, *args, **kwargs)
 
-    wrapper.csrf_exempt = True  # type: ignore[attr-defined] - as DRF's own views are
-    wrapper.__name__ = getattr(view, "__name__", "ingest_view")
-    wrapper.__doc__ = view.__doc__
-    wrapper.cls = getattr(view, "cls", None)  # type: ignore[attr-defined] - for the schema
     return wrapper
