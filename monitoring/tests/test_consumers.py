@@ -10,6 +10,7 @@ import json
 
 import pytest
 import pytest_asyncio
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
@@ -17,6 +18,7 @@ from django.db import connections
 
 from conftest import access_token_for
 from exams.services import session_terminate
+from monitoring.ingest_pool import ingest_pool_close_connections
 from monitoring.models import Incident, MonitoringLog
 from proctoring_site.asgi import application
 
@@ -35,8 +37,9 @@ async def fresh_layer():
     yield
     if hasattr(layer, "flush"):
         await layer.flush()
-    # The consumers' database thread outlives the test; let the test database be dropped.
+    # The consumers' database threads outlive the test; let the test database be dropped.
     await database_sync_to_async(connections.close_all)()
+    await sync_to_async(ingest_pool_close_connections, thread_sensitive=False)()
 
 
 def exam_socket(session, token: str | None = None) -> WebsocketCommunicator:
