@@ -6,6 +6,7 @@ REDIS_URL is set (CI runs both).
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -181,3 +182,16 @@ async def test_candidate_is_told_of_termination_at_once(candidate, session, proc
     connected, code = await exam_socket(session, token=token).connect()
     assert not connected
     assert code == 4409
+
+
+async def test_an_idle_socket_stays_open(candidate, session) -> None:
+    # With the Redis layer, a consumer blocks in BZPOPMIN for 5 s at a time; a read timeout
+    # as short as that (redis-py 8's default) used to kill quiet sockets after a few seconds.
+    token = await database_sync_to_async(access_token_for)(candidate)
+    page = exam_socket(session, token=token)
+    assert (await page.connect())[0]
+    await page.receive_json_from(timeout=1)  # ready
+    await asyncio.sleep(11)
+    await page.send_json_to({"type": "ping", "id": 7})
+    assert await page.receive_json_from(timeout=2) == {"event": "pong", "data": {"id": 7}}
+    await page.disconnect()
