@@ -17,6 +17,7 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -83,6 +84,15 @@ class _AuthenticatedConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.accept()
         self._deadline = asyncio.ensure_future(self._close_if_silent())
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections before every message, a thread hop each
+        # time. These handlers reach the database only through database_sync_to_async or the
+        # ingest pool, which both look after their own connections, so skip it.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def _close_if_silent(self) -> None:
         await asyncio.sleep(settings.MONITORING_WS_AUTH_TIMEOUT_S)

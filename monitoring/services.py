@@ -33,6 +33,19 @@ from .models import Incident, MonitoringLog, SessionMonitor
 
 logger = logging.getLogger(__name__)
 
+_MONITOR_INGEST_FIELDS = [
+    "chain_length",
+    "head_hash",
+    "contiguous_seq",
+    "max_seq",
+    "derived_seq",
+    "derive_state",
+    "last_event_at",
+    "offline_incident_id",
+    "settled",
+    "updated_at",
+]
+
 # How many missing seqs a response lists at most (the page resends those first).
 MISSING_SEQS_LISTED = 100
 
@@ -322,7 +335,7 @@ def events_ingest(*, session: ExamSession, raw_events: Any) -> IngestResult:
                 monitor, now=now, pending=rows if previous_max <= monitor.derived_seq else None
             )
         monitor.settled = False
-        monitor.save()
+        monitor.save(update_fields=_MONITOR_INGEST_FIELDS)
         result.highest_contiguous_seq = monitor.contiguous_seq
         result.max_seq = monitor.max_seq
         result.missing_seqs = _missing_seqs(monitor)
