@@ -190,17 +190,22 @@ class ExamSessionConsumer(_AuthenticatedConsumer):
 
     async def on_authenticated(self) -> None:
         await self.join(session_group(self.session_id))
-        contiguous = await database_sync_to_async(self._contiguous_seq)()
+        contiguous, max_seq = await database_sync_to_async(self._seqs)()
         await self.send_json(
             {
                 "event": "ready",
-                "data": {"session_id": self.session_id, "highest_contiguous_seq": contiguous},
+                "data": {
+                    "session_id": self.session_id,
+                    "highest_contiguous_seq": contiguous,
+                    "max_seq": max_seq,
+                },
             }
         )
 
-    def _contiguous_seq(self) -> int:
+    def _seqs(self) -> tuple[int, int]:
+        """Where the page should resume numbering (after a reload, say)."""
         monitor = SessionMonitor.objects.filter(session_id=self.session_id).first()
-        return monitor.contiguous_seq if monitor else 0
+        return (monitor.contiguous_seq, monitor.max_seq) if monitor else (0, 0)
 
     def _ingest(self, events: Any) -> dict[str, Any]:
         # Ownership was settled when the socket authenticated; per message only the status

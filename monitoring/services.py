@@ -260,6 +260,7 @@ def events_ingest(*, session: ExamSession, raw_events: Any) -> IngestResult:
     now = timezone.now()
     result = IngestResult(session_id=str(session.pk))
     by_seq: dict[int, ParsedEvent] = {}
+    by_seq_index: dict[int, int] = {}
     for index, raw in enumerate(raw_events):
         parsed = event_parse(raw, index=index, now=now)
         if isinstance(parsed, Rejection):
@@ -268,6 +269,7 @@ def events_ingest(*, session: ExamSession, raw_events: Any) -> IngestResult:
             result.duplicates.append(parsed.seq)
         else:
             by_seq[parsed.seq] = parsed
+            by_seq_index[parsed.seq] = index
 
     if not by_seq:
         monitor = SessionMonitor.objects.filter(session_id=session.pk).first()
@@ -283,19 +285,39 @@ def events_ingest(*, session: ExamSession, raw_events: Any) -> IngestResult:
         previous_max = monitor.max_seq
         # Seqs above the highest stored one cannot be duplicates: look up only the others.
         maybe_stored = [seq for seq in by_seq if seq <= previous_max]
-        existing = set(
-            MonitoringLog.objects.filter(session_id=session.pk, seq__in=maybe_stored)
-            .order_by()
-            .values_list("seq", flat=True)
+        existing = (
+            {
+                seq: (type_, client_ts)
+                for seq, type_, client_ts in MonitoringLog.objects.filter(
+                    session_id=session.pk, seq__in=maybe_stored
+                )
+                .order_by()
+                .values_list("seq", "type", "client_ts")
+            }
             if maybe_stored
-            else ()
+            else {}
         )
         rows = []
         prev_hash = monitor.head_hash
         index = monitor.chain_length
         for seq in sorted(by_seq):
             if seq in existing:
-                result.duplicates.append(seq)
+                stored_type, stored_ts = existing[seq]
+                incoming = by_seq[seq]
+                if (stored_type, stored_ts) == (incoming.type, incoming.client_ts):
+                    result.duplicates.append(seq)
+                else:
+                    # The page's counter restarted (a reload without its saved seq?): the
+                    # stored event stays, and the page is told to continue after max_seq.
+                    result.rejected.append(
+                        Rejection(
+                            by_seq_index[seq],
+                            seq,
+                            "seq_conflict",
+                            "This seq is already used by a different event; "
+                            "number new events after max_seq.",
+                        )
+                    )
                 continue
             event = by_seq[seq]
             index += 1
@@ -340,6 +362,7 @@ def events_ingest(*, session: ExamSession, raw_events: Any) -> IngestResult:
         result.max_seq = monitor.max_seq
         result.missing_seqs = _missing_seqs(monitor)
     result.duplicates.sort()
+    result.rejected.sort(key=lambda rejection: rejection.index)
     return result
 
 

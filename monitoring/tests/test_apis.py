@@ -49,6 +49,18 @@ def test_reordered_and_overlapping_batches(candidate, session, post_batch) -> No
     assert stored_seqs(session) == [1, 2, 3, 4, 5, 6]
 
 
+def test_a_reused_seq_with_other_content_is_refused(candidate, session, post_batch) -> None:
+    post_batch(candidate, session, [event(1, at_s=10), event(2, at_s=11)])
+    # The page reloaded and counted from 1 again.
+    body = post_batch(
+        candidate, session, [event(1, "tab_hidden", at_s=50), event(2, at_s=11), event(3)]
+    ).json()
+    assert body["accepted"] == [3]
+    assert body["duplicates"] == [2]
+    assert [(r["index"], r["code"]) for r in body["rejected"]] == [(0, "seq_conflict")]
+    assert MonitoringLog.objects.get(session=session, seq=1).type == "heartbeat"
+
+
 def test_same_seq_twice_in_one_batch_is_a_duplicate(candidate, session, post_batch) -> None:
     body = post_batch(candidate, session, [event(1), event(1, "copy")]).json()
     assert body["accepted"] == [1]

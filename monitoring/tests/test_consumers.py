@@ -109,7 +109,7 @@ async def test_events_over_the_socket_are_acked_and_idempotent(candidate, sessio
     ready = await communicator.receive_json_from(timeout=2)
     assert ready == {
         "event": "ready",
-        "data": {"session_id": str(session.pk), "highest_contiguous_seq": 0},
+        "data": {"session_id": str(session.pk), "highest_contiguous_seq": 0, "max_seq": 0},
     }
     batch = [event(1), event(2), {"seq": 3, "type": "bogus", "ts": event(3)["ts"]}]
     await communicator.send_json_to({"type": "events", "id": "m1", "events": batch})
