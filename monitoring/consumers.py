@@ -124,7 +124,7 @@ class _AuthenticatedConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):
             await self.send_error("malformed_request", "The message is not valid JSON.")
             return
         if not isinstance(content, dict):

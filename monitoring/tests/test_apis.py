@@ -75,6 +75,9 @@ def test_bad_items_are_rejected_one_by_one_and_good_ones_kept(
     settings,
 ) -> None:
     future = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    deep: dict = {}
+    for _ in range(200):
+        deep = {"a": deep}
     events = [
         event(1),
         {"type": "heartbeat", "ts": future},
@@ -85,6 +88,7 @@ def test_bad_items_are_rejected_one_by_one_and_good_ones_kept(
         {"seq": 10, "type": "heartbeat", "ts": "yesterday-ish"},
         {"seq": 11, "type": "paste", "ts": event(1)["ts"], "payload": {"x": "y" * 5000}},
         {"seq": 12, "type": "paste", "ts": event(1)["ts"], "payload": [1, 2]},
+        {"seq": 13, "type": "copy", "ts": event(1)["ts"], "payload": deep},
         "not an object",
         event(2),
     ]
@@ -100,7 +104,8 @@ def test_bad_items_are_rejected_one_by_one_and_good_ones_kept(
         6: "invalid_ts",
         7: "payload_too_large",
         8: "invalid_payload",
-        9: "invalid_event",
+        9: "invalid_payload",
+        10: "invalid_event",
     }
     assert all(r["message"] for r in body["rejected"])
     assert stored_seqs(session) == [1, 2]
