@@ -17,6 +17,7 @@ from proctoring_site.exceptions import InvalidInputError, NotFoundError
 
 from . import services
 from .models import Incident
+from .parsers import NestingSafeJSONParser
 from .selectors import logs_for_user
 from .serializers import (
     EventBatchInputSerializer,
@@ -50,6 +51,8 @@ def _own_active_session(request: Request, session_id: Any) -> ExamSession:
 class EventBatchApi(APIView):
     """``POST /api/monitoring/data``: a batch of the page's events."""
 
+    parser_classes = [NestingSafeJSONParser]
+
     @extend_schema(request=EventBatchInputSerializer, responses={200: IngestResultSerializer})
     def post(self, request: Request) -> Response:
         serializer = EventBatchInputSerializer(data=_body(request))
@@ -63,6 +66,8 @@ class EventBatchApi(APIView):
 
 class EventLogApi(APIView):
     """``POST /api/monitoring/log``: one event (the same rules as a batch of one)."""
+
+    parser_classes = [NestingSafeJSONParser]
 
     @extend_schema(request=EventInputSerializer, responses={201: IngestResultSerializer})
     def post(self, request: Request) -> Response:
@@ -105,6 +110,8 @@ class LogListApi(GenericAPIView):
 
 class SuspiciousActivityApi(APIView):
     """``POST /api/monitoring/suspicious-activity``: a proctor flags, or the page reports."""
+
+    parser_classes = [NestingSafeJSONParser]
 
     @extend_schema(
         request=SuspiciousActivityInputSerializer, responses={201: IncidentOutputSerializer}

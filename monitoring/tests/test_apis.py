@@ -127,6 +127,16 @@ def test_malformed_json_gets_the_common_error_shape(candidate, session, client_f
     assert response.json()["error"]["code"] == "malformed_request"
 
 
+def test_absurdly_nested_json_is_a_400_not_a_crash(candidate, session, client_for) -> None:
+    nested = "[" * 50_000 + "]" * 50_000
+    body = f'{{"session_id": "{session.pk}", "events": [{nested}]}}'
+    response = client_for(candidate).post(
+        "/api/monitoring/data", data=body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_request"
+
+
 def test_batch_envelope_must_be_valid(candidate, session, client_for) -> None:
     client = client_for(candidate)
     response = client.post("/api/monitoring/data", {"events": []}, format="json")
