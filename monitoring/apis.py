@@ -18,6 +18,7 @@ from proctoring_site.exceptions import InvalidInputError, NotFoundError
 from . import services
 from .models import Incident
 from .parsers import NestingSafeJSONParser
+from .rate_limit import ingest_rate_limit_hit
 from .selectors import logs_for_user
 from .serializers import (
     EventBatchInputSerializer,
@@ -129,7 +130,7 @@ class SuspiciousActivityApi(APIView):
                     f"The exam page cannot report {data['kind']!r} incidents.",
                     code="kind_not_allowed",
                 )
-            services.ingest_rate_limit_hit(session_id=session.pk, events=1)
+            ingest_rate_limit_hit(session_id=session.pk, events=1)
         incident = services.incident_report(
             session=session,
             reporter=request.user,
