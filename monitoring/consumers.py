@@ -34,6 +34,7 @@ from proctoring_site.realtime import PROCTOR_FEED_GROUP, proctor_exam_group, ses
 
 from .ingest_pool import run_in_ingest_pool
 from .models import SessionMonitor
+from .selectors import active_sessions_snapshot
 from .services import events_ingest
 
 logger = logging.getLogger(__name__)
@@ -269,4 +270,7 @@ class ProctorFeedConsumer(_AuthenticatedConsumer):
     async def on_authenticated(self) -> None:
         group = PROCTOR_FEED_GROUP if self.exam_id is None else proctor_exam_group(self.exam_id)
         await self.join(group)
-        await self.send_json({"event": "ready", "data": {"exam_id": self.exam_id}})
+        sessions = await database_sync_to_async(active_sessions_snapshot)(exam_id=self.exam_id)
+        await self.send_json(
+            {"event": "ready", "data": {"exam_id": self.exam_id, "sessions": sessions}}
+        )

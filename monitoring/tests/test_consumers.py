@@ -136,10 +136,18 @@ async def test_proctor_receives_a_new_incident_within_a_second(
     feed = proctor_socket(proctor_token)
     exam_feed = proctor_socket(proctor_token, exam_id=exam.pk)
     other_exam_feed = proctor_socket(proctor_token, exam_id=exam.pk + 1000)
+    snapshots = []
     for socket in (feed, exam_feed, other_exam_feed):
         connected, _ = await socket.connect()
         assert connected
-        assert (await socket.receive_json_from(timeout=1))["event"] == "ready"
+        ready = await socket.receive_json_from(timeout=1)
+        assert ready["event"] == "ready"
+        snapshots.append(ready["data"]["sessions"])
+    # The opening snapshot: the running session, in the all-exams and its exam's feed only.
+    assert [s["session_id"] for s in snapshots[0]] == [str(session.pk)]
+    assert [s["session_id"] for s in snapshots[1]] == [str(session.pk)]
+    assert snapshots[2] == []
+    assert snapshots[0][0]["open_incidents"] == 0
 
     candidate_token = await database_sync_to_async(access_token_for)(candidate)
     page = exam_socket(session, token=candidate_token)
