@@ -76,6 +76,16 @@ async def test_messages_before_authentication_close_the_socket(session) -> None:
     assert await database_sync_to_async(MonitoringLog.objects.count)() == 0
 
 
+async def test_a_silent_unauthenticated_socket_is_closed(session, settings) -> None:
+    settings.MONITORING_WS_AUTH_TIMEOUT_S = 0.2
+    communicator = exam_socket(session)
+    assert (await communicator.connect())[0]
+    reply = await communicator.receive_json_from(timeout=2)
+    assert reply["data"]["code"] == "auth_timeout"
+    closed = await communicator.receive_output(timeout=2)
+    assert closed == {"type": "websocket.close", "code": 4401}
+
+
 async def test_bad_token_in_first_message_closes(session) -> None:
     communicator = exam_socket(session)
     await communicator.connect()
