@@ -57,6 +57,9 @@ class Face:
     # YuNet's 15-value row (box, 5 landmarks, score) in image pixels, when YuNet found this
     # face: SFace aligns the face crop with it.
     yunet_row: np.ndarray | None = field(default=None, repr=False)
+    # Eyes (image-left first) and nose tip, 3x2 pixels: a coarse head-turn cue when the face
+    # mesh cannot fit (profiles).
+    keypoints: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def area(self) -> int:
@@ -79,6 +82,9 @@ class _Candidate:
     confidence: float
     source: str
     yunet_row: np.ndarray | None = None
+    keypoints: np.ndarray | None = (
+        None  # eyes (image-left first), nose; detection-copy pixels
+    )
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -121,7 +127,12 @@ def _mediapipe(name: str, rgb: np.ndarray) -> list[_Candidate]:
             ],
             dtype=np.float64,
         )
-        out.append(_Candidate(box, float(detection.score[0]), name))
+        # MediaPipe keypoints: right eye, left eye, nose tip, mouth, ears.
+        kps = detection.location_data.relative_keypoints
+        points = np.array([(kps[i].x * width, kps[i].y * height) for i in range(3)])
+        out.append(
+            _Candidate(box, float(detection.score[0]), name, None, _eyes_sorted(points))
+        )
     return out
 
 
@@ -134,9 +145,22 @@ def _yunet(bgr: np.ndarray) -> list[_Candidate]:
     if rows is None:
         return []
     return [
-        _Candidate(row[:4].astype(np.float64), float(row[14]), "yunet", row.copy())
+        _Candidate(
+            row[:4].astype(np.float64),
+            float(row[14]),
+            "yunet",
+            row.copy(),
+            _eyes_sorted(row[4:10].reshape(3, 2).astype(np.float64)),
+        )
         for row in rows
     ]
+
+
+def _eyes_sorted(points: np.ndarray) -> np.ndarray:
+    # Detectors name eyes from different points of view; order them by image x instead.
+    if points[0, 0] > points[1, 0]:
+        points = points[[1, 0, 2]]
+    return points
 
 
 def _group(candidates: list[_Candidate], match_iou: float) -> list[list[_Candidate]]:
@@ -203,6 +227,7 @@ def detect_faces(
         y1 = min(height, round(float(box[1] + box[3])))
         if x1 <= x0 or y1 <= y0:
             continue
+        keypoints = best.keypoints / scale if best.keypoints is not None else None
         faces.append(
             Face(
                 x=x0,
@@ -212,6 +237,7 @@ def detect_faces(
                 confidence=confidence,
                 source="+".join(sorted(sources)),
                 yunet_row=row,
+                keypoints=keypoints,
             )
         )
     faces.sort(key=lambda f: f.area, reverse=True)
