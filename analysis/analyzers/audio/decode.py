@@ -4,6 +4,7 @@ The exam page records 16 kHz mono PCM16; anything else is refused with a stable 
 than silently resampled, so a misconfigured client is noticed at upload time. Offline tools
 (evaluation on third-party recordings) can ask for ``strict=False`` to convert instead.
 """
+
 from __future__ import annotations
 
 import struct
@@ -70,10 +71,16 @@ def decode_wav(data: bytes, *, max_seconds: float = 60.0, strict: bool = True) -
         pos += 8 + size + (size & 1)  # chunks are word-aligned
 
     if fmt is None:
-        raise MediaError("truncated" if len(data) < 44 else "not_wav", "The WAV file has no format chunk.")
+        raise MediaError(
+            "truncated" if len(data) < 44 else "not_wav",
+            "The WAV file has no format chunk.",
+        )
     tag, channels, rate, bits = fmt
     if tag != _PCM_FORMAT or bits != 16:
-        raise MediaError("not_pcm16", f"Expected 16-bit PCM audio, got format {tag} with {bits} bits.")
+        raise MediaError(
+            "not_pcm16",
+            f"Expected 16-bit PCM audio, got format {tag} with {bits} bits.",
+        )
     if channels < 1:
         raise MediaError("not_wav", "The WAV header declares no channels.")
     if strict and channels != 1:
@@ -90,7 +97,10 @@ def decode_wav(data: bytes, *, max_seconds: float = 60.0, strict: bool = True) -
         raise MediaError("empty", "The WAV file holds no samples.")
     duration = len(samples) / (2 * channels * rate)
     if duration > max_seconds:
-        raise MediaError("too_long", f"The audio lasts {duration:.1f} s; the limit is {max_seconds:g} s.")
+        raise MediaError(
+            "too_long",
+            f"The audio lasts {duration:.1f} s; the limit is {max_seconds:g} s.",
+        )
 
     pcm = np.frombuffer(samples, dtype="<i2").astype(np.float32) / 32768.0
     if channels > 1:

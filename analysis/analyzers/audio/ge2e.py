@@ -10,6 +10,7 @@ The network is a 3-layer LSTM (hidden 256) over 40-channel mel power spectrogram
 window, 10 ms hop, 16 kHz), a linear layer 256 -> 256 with ReLU and L2 normalisation of the last
 layer's final hidden state; an utterance embedding is the normalised mean of 160-frame partials.
 """
+
 from __future__ import annotations
 
 import collections
@@ -125,15 +126,19 @@ def load_legacy_torch_checkpoint(path: Path) -> dict[str, Any]:
     """Read a legacy-format (pre-zip) torch checkpoint into nested dicts of numpy arrays."""
     storages: dict[str, _Storage] = {}
     with open(path, "rb") as fh:
-        if pickle.load(fh) != _LEGACY_MAGIC:
+        # Every pickle in the file goes through the restricted unpickler, even the plain ones.
+        def load() -> Any:
+            return _CheckpointUnpickler(fh, storages).load()
+
+        if load() != _LEGACY_MAGIC:
             raise ValueError(f"{path} is not a legacy torch checkpoint")
-        if pickle.load(fh) != 1001:
+        if load() != 1001:
             raise ValueError(f"{path}: unsupported torch protocol version")
-        sys_info = pickle.load(fh)
+        sys_info = load()
         if not sys_info.get("little_endian", True):
             raise ValueError(f"{path}: big-endian checkpoints are not supported")
-        obj = _CheckpointUnpickler(fh, storages).load()
-        keys = pickle.load(fh)
+        obj = load()
+        keys = load()
         for key in keys:
             storage = storages[key]
             (count,) = struct.unpack("<q", fh.read(8))
@@ -194,7 +199,9 @@ class GE2EEncoder:
         padded = np.pad(wav.astype(np.float32), N_FFT // 2)  # librosa's centred frames
         n_frames = 1 + (len(padded) - N_FFT) // HOP
         frames = np.lib.stride_tricks.as_strided(
-            padded, shape=(n_frames, N_FFT), strides=(padded.strides[0] * HOP, padded.strides[0])
+            padded,
+            shape=(n_frames, N_FFT),
+            strides=(padded.strides[0] * HOP, padded.strides[0]),
         )
         spec = np.fft.rfft(frames * self._window, axis=1)
         power = (spec.real**2 + spec.imag**2).astype(np.float32)
@@ -242,7 +249,9 @@ class GE2EEncoder:
         batch = np.stack([mel[s // HOP : s // HOP + PARTIAL_FRAMES] for s in starts])
         return self.forward(batch)
 
-    def embed_utterance(self, wav: np.ndarray, rate: float = 1.3, min_coverage: float = 0.75) -> np.ndarray:
+    def embed_utterance(
+        self, wav: np.ndarray, rate: float = 1.3, min_coverage: float = 0.75
+    ) -> np.ndarray:
         """Utterance embedding as Resemblyzer's ``embed_utterance``: mean of partials, L2-normed."""
         starts = partial_starts(len(wav), rate, min_coverage)
         partials = self.embed_windows(wav, starts)

@@ -5,6 +5,7 @@ the GE2E speaker encoder (expensive), whose window embeddings are clustered to c
 compared with the candidate's enrolled voice. Typical exam audio is mostly quiet, so most chunks
 never reach the encoder.
 """
+
 from __future__ import annotations
 
 import time
@@ -114,9 +115,19 @@ class AudioPipeline:
     @staticmethod
     def versions() -> dict[str, str]:
         """Versions of the models and of this pipeline, stored with every result."""
-        return {"vad": vad.silero_version(), "speaker": ge2e.GE2EEncoder.VERSION, "pipeline": PIPELINE_VERSION}
+        return {
+            "vad": vad.silero_version(),
+            "speaker": ge2e.GE2EEncoder.VERSION,
+            "pipeline": PIPELINE_VERSION,
+        }
 
-    def analyze_wav(self, data: bytes, *, enrolled_voice: np.ndarray | None = None, max_seconds: float = 60.0) -> AudioResult:
+    def analyze_wav(
+        self,
+        data: bytes,
+        *,
+        enrolled_voice: np.ndarray | None = None,
+        max_seconds: float = 60.0,
+    ) -> AudioResult:
         """Decode a 16 kHz mono PCM16 WAV and analyze it; bad media gives ``ok=False`` with the
         :class:`MediaError` reason instead of raising, so a worker never dies on an upload."""
         try:
@@ -162,10 +173,16 @@ class AudioPipeline:
         embed_ms = 0.0
         if segments:
             result.speaker_count = 1
-            speech = np.concatenate([pcm[int(s * SAMPLE_RATE) : int(e * SAMPLE_RATE)] for s, e in segments])
-            if speech.size >= cfg.min_embed_speech_s * SAMPLE_RATE and (cfg.count_voices or cfg.check_background_voice):
+            speech = np.concatenate(
+                [pcm[int(s * SAMPLE_RATE) : int(e * SAMPLE_RATE)] for s, e in segments]
+            )
+            if speech.size >= cfg.min_embed_speech_s * SAMPLE_RATE and (
+                cfg.count_voices or cfg.check_background_voice
+            ):
                 t1 = time.perf_counter()
-                embeddings = ge2e.get_encoder().embed_windows(speech, self._window_starts(speech.size))
+                embeddings = ge2e.get_encoder().embed_windows(
+                    speech, self._window_starts(speech.size)
+                )
                 embed_ms = (time.perf_counter() - t1) * 1000.0
                 self._judge_voices(result, embeddings, enrolled_voice)
             if cfg.check_background_voice and self._quiet_voice_behind(pcm, probs):
@@ -199,9 +216,12 @@ class AudioPipeline:
             raise MediaError(
                 "no_speech",
                 f"The enrollment recording holds {speech_s:.1f} s of speech; "
-                f"at least {self.config.min_embed_speech_s:g} s is needed. Please read the sentence aloud.",
+                f"at least {self.config.min_embed_speech_s:g} s is needed. "
+                "Please read the sentence aloud.",
             )
-        speech = np.concatenate([pcm[int(s * SAMPLE_RATE) : int(e * SAMPLE_RATE)] for s, e in segments])
+        speech = np.concatenate(
+            [pcm[int(s * SAMPLE_RATE) : int(e * SAMPLE_RATE)] for s, e in segments]
+        )
         return ge2e.get_encoder().embed_utterance(speech)
 
     def _window_starts(self, n_samples: int) -> list[int]:
@@ -215,13 +235,19 @@ class AudioPipeline:
             starts.append(n_samples - win)
         return starts
 
-    def _judge_voices(self, result: AudioResult, embeddings: np.ndarray, enrolled: np.ndarray | None) -> None:
+    def _judge_voices(
+        self, result: AudioResult, embeddings: np.ndarray, enrolled: np.ndarray | None
+    ) -> None:
         cfg = self.config
         n = len(embeddings)
         if n >= cfg.min_voice_windows:
             sims = embeddings @ embeddings.T
             condensed = 1.0 - sims[np.triu_indices(n, 1)]
-            labels = fcluster(linkage(np.clip(condensed, 0.0, 2.0), "average"), cfg.cluster_distance, "distance")
+            labels = fcluster(
+                linkage(np.clip(condensed, 0.0, 2.0), "average"),
+                cfg.cluster_distance,
+                "distance",
+            )
             sizes = np.bincount(labels)
             # Small clusters are noisy windows (coughs, overlap, a word cut in two), not voices.
             result.speaker_count = max(1, int(np.sum(sizes >= cfg.min_voice_windows)))
@@ -229,7 +255,9 @@ class AudioPipeline:
             enrolled = np.asarray(enrolled, dtype=np.float32).reshape(-1)
             enrolled = enrolled / max(float(np.linalg.norm(enrolled)), 1e-12)
             mean = embeddings.mean(axis=0)
-            result.enrolled_similarity = round(float(mean @ enrolled / max(float(np.linalg.norm(mean)), 1e-12)), 4)
+            result.enrolled_similarity = round(
+                float(mean @ enrolled / max(float(np.linalg.norm(mean)), 1e-12)), 4
+            )
             window_sims = embeddings @ enrolled
             foreign = int(np.sum(window_sims < cfg.enrolled_threshold))
             matching = n - foreign
@@ -237,7 +265,7 @@ class AudioPipeline:
             if cfg.check_background_voice and foreign >= needed:
                 result.background_voice = True
             if foreign >= cfg.min_foreign_windows and matching >= cfg.min_foreign_windows:
-                # The candidate and someone else both speak: two voices even if clustering merged them.
+                # Candidate and someone else both speak: two voices even if clustering merged them.
                 result.speaker_count = max(result.speaker_count, 2)
 
     def _quiet_voice_behind(self, pcm: np.ndarray, probs: np.ndarray) -> bool:

