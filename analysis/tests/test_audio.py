@@ -325,3 +325,21 @@ def test_result_serialises_with_versions_and_timings(pipeline: AudioPipeline) ->
     assert set(data["timings_ms"]) == {"vad", "embed"}
     assert data["speech_segments"] and all(len(seg) == 2 for seg in data["speech_segments"])
     assert isinstance(data["enrolled_similarity"], float)
+
+
+def test_manifest_evaluation_enrolls_the_first_item_of_each_person(tmp_path: Path) -> None:
+    from analysis.analyzers.audio.evaluate import evaluate_manifest
+
+    for src in (E04, E10):
+        (tmp_path / src.name).write_bytes(src.read_bytes())
+    (tmp_path / "MANIFEST.tsv").write_text(
+        "path\tkind\tlabels\n"
+        f"{E04.name}\taudio\tspeech=1;speakers=1;person=arctic\n"
+        f"{E04.name}\taudio\tspeech=1;speakers=1;person=arctic\n"
+        f"{E10.name}\taudio\tspeech=1;speakers=1\n"
+        "x.jpg\timage\tface_present=1\n"
+    )
+    items = evaluate_manifest(tmp_path / "MANIFEST.tsv")
+    assert [item.predicted["person"] for item in items] == ["arctic", "arctic", ""]
+    assert all(item.predicted["speech"] == "1" for item in items)
+    assert items[2].expected == {"speech": "1", "speakers": "1"}
