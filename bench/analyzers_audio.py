@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 
 _SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def _pin_to_one_core(core: int) -> None:
-    # BLAS reads its thread count at import, so re-exec once with the variables set.
+    # BLAS reads its thread count at import, so run once more in a child with the variables set.
     if any(os.environ.get(k) != v for k, v in _SINGLE_THREAD.items()):
-        os.environ.update(_SINGLE_THREAD)
-        os.execv(sys.executable, [sys.executable, *sys.argv])  # noqa: S606
+        env = {**os.environ, **_SINGLE_THREAD}
+        sys.exit(subprocess.run([sys.executable, *sys.argv], env=env, check=False).returncode)
     os.sched_setaffinity(0, {core})
 
 
