@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from scipy.cluster.hierarchy import linkage
 
+from ..errors import MediaError
 from . import ge2e, vad
 from .decode import SAMPLE_RATE, decode_wav
 from .pipeline import AudioPipeline, AudioResult
@@ -133,6 +134,7 @@ def print_diagnostics(manifest: Path, pipeline: AudioPipeline) -> None:
             f"different speaker: {len(d):4d} windows, 95th pct {np.percentile(d, 95):.3f}, "
             f"max {d.max():.3f}"
         )
+    print_enrollment_checks(manifest, pipeline)
     print(
         "\n# Quiet voice behind the main one: longest VAD-speech run >= "
         f"{pipeline.config.background_level_db:g} dB below the loud speech level"
@@ -149,6 +151,48 @@ def print_diagnostics(manifest: Path, pipeline: AudioPipeline) -> None:
         )
 
 
+def print_enrollment_checks(manifest: Path, pipeline: AudioPipeline) -> None:
+    """Candidate reading aloud vs someone else: enroll on the first 40 % of each
+    single-speaker recording, then analyze its remaining 60 % and every other such recording."""
+    with open(manifest, newline="") as fh:
+        rows = [r for r in csv.DictReader(fh, delimiter="\t") if r["kind"] == "audio"]
+    clips: dict[str, np.ndarray] = {}
+    for row in rows:
+        if parse_labels(row["labels"]).get("speakers") == "1":
+            clips[row["path"]] = decode_wav(
+                (manifest.parent / row["path"]).read_bytes(), strict=False
+            )
+    own_ok = own_n = other_ok = other_n = 0
+    print("\n# Enrollment on the first 40 % of each single-speaker recording")
+    for path, pcm in clips.items():
+        cut = int(len(pcm) * 0.4)
+        try:
+            voice = pipeline.enroll(pcm[:cut])
+        except MediaError as exc:
+            print(f"{path:60} not enrollable: {exc.reason}")
+            continue
+        own = pipeline.analyze(pcm[cut:], enrolled_voice=voice)
+        own_n += 1
+        own_ok += own.labels == ["speech"]
+        flagged = []
+        for other, other_pcm in clips.items():
+            if other == path:
+                continue
+            result = pipeline.analyze(other_pcm, enrolled_voice=voice)
+            other_n += 1
+            other_ok += result.background_voice
+            if not result.background_voice:
+                flagged.append(Path(other).name)
+        print(
+            f"{path:60} rest of own recording: {own.labels} sim={own.enrolled_similarity}; "
+            f"other speakers NOT flagged: {flagged or 'none'}"
+        )
+    print(
+        f"own voice without voice labels: {own_ok}/{own_n}; other speakers flagged as "
+        f"background_voice: {other_ok}/{other_n}"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--manifest", type=Path, required=True)
@@ -157,7 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     pipeline = AudioPipeline()
     items = evaluate_manifest(args.manifest, pipeline)
     keys = ("speech", "speakers", "background_voice", "person")
-    print(f"{'path':60} " + " ".join(f"{k:>22}" for k in keys))
+    print(f"{'path':60} " + " ".join(f"{k:>22}" for k in keys) + "  vad_max")
     correct = dict.fromkeys(keys, 0)
     judged = dict.fromkeys(keys, 0)
     for item in items:
@@ -172,7 +216,7 @@ def main(argv: list[str] | None = None) -> None:
             correct[key] += got == exp
             mark = "ok" if got == exp else "WRONG"
             cells.append(f"{exp + '->' + got + ' ' + mark:>22}")
-        print(f"{item.path:60} " + " ".join(cells))
+        print(f"{item.path:60} " + " ".join(cells) + f"  {item.result.speech_prob_max:.2f}")
     print("\naccuracy: " + ", ".join(f"{k} {correct[k]}/{judged[k]}" for k in keys if judged[k]))
     if args.diagnostics:
         print_diagnostics(args.manifest, pipeline)
