@@ -156,3 +156,19 @@ def test_stats_are_for_reviewers_only(candidate, client_for) -> None:
     response = client_for(candidate).get(STATS)
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
+
+
+# GET /media/<id>
+
+
+def test_reviewers_fetch_retained_evidence_only(session, proctor, candidate, client_for) -> None:
+    for s in (0, 3, 6):
+        result = frame_result(session, s, labels=["no_face"])
+    response = client_for(proctor).get(f"/api/ai-monitoring/media/{result.media_id}")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"test"
+    assert response["Cache-Control"] == "private, no-store"
+    assert (
+        client_for(candidate).get(f"/api/ai-monitoring/media/{result.media_id}").status_code == 403
+    )
+    assert client_for(proctor).get("/api/ai-monitoring/media/999999").status_code == 404

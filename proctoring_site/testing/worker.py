@@ -2,10 +2,10 @@
 
 ``qcluster_worker`` starts ``manage.py qcluster`` in a subprocess with ``Q_SYNC=0``, pointed at
 the test database (the SQLite test file, or PostgreSQL's ``test_<name>``), the same media folder
-and the same broker (ORM by default, Redis when REDIS_URL is set), under a cluster name unique
-to the test so leftovers of other runs are never picked up. In the test process ``async_task``
-then enqueues instead of running inline. Use it with ``transactional_db`` (it requests it):
-the worker only sees committed rows.
+and the same broker (ORM by default, Redis when REDIS_URL is set) under the configured cluster
+name, so tasks queued by this process or by a live server subprocess reach it. In the test
+process ``async_task`` then enqueues instead of running inline. It requests
+``transactional_db``: the worker only sees committed rows.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -101,11 +100,9 @@ def qcluster_worker(transactional_db: None, settings: Any, monkeypatch: Any) -> 
     """Start a real ``manage.py qcluster`` on the test database; stop it at teardown."""
     from django_q.conf import Conf
 
-    cluster_name = f"test-{uuid.uuid4().hex[:10]}"
+    cluster_name = Conf.CLUSTER_NAME
     # This process enqueues to the worker's queue instead of running tasks inline.
     monkeypatch.setattr(Conf, "SYNC", False)
-    monkeypatch.setattr(Conf, "CLUSTER_NAME", cluster_name)
-    monkeypatch.setattr(Conf, "PREFIX", cluster_name)
 
     base_dir = Path(settings.BASE_DIR)
     env = dict(os.environ)
