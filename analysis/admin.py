@@ -10,10 +10,10 @@ from .models import AnalysisResult, Enrollment, MediaItem, SessionRisk
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Analyzer output is a record: proctors read it, nobody edits it by hand."""
 
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 

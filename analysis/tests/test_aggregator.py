@@ -14,7 +14,7 @@ from .factories import audio_result, frame_result, t0
 pytestmark = pytest.mark.django_db
 
 
-def _incidents(session, kind):  # noqa: ANN001, ANN202
+def _incidents(session, kind):
     return list(Incident.objects.filter(session=session, kind=kind).order_by("started_at"))
 
 

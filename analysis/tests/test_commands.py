@@ -14,7 +14,7 @@ from monitoring.models import Incident
 from .test_tasks import _stored
 
 
-def _manifest(tmp_path, shared_media, rows):  # noqa: ANN001, ANN202
+def _manifest(tmp_path, shared_media, rows):
     lines = ["path\tkind\tlabels"]
     lines += [f"{shared_media / path}\t{kind}\t{labels}" for path, kind, labels in rows]
     manifest = tmp_path / "MANIFEST.tsv"

@@ -16,7 +16,7 @@ RESULTS = "/api/ai-monitoring/results"
 STATS = "/api/ai-monitoring/stats"
 
 
-def _b64(path) -> str:  # noqa: ANN001
+def _b64(path) -> str:
     return base64.b64encode(path.read_bytes()).decode()
 
 
@@ -70,7 +70,7 @@ def test_analyze_audio(candidate, client_for, shared_media) -> None:
         ({"image": "%%%"}, 400, "invalid"),
     ],
 )
-def test_analyze_bad_input(candidate, client_for, payload, status, code) -> None:  # noqa: ANN001
+def test_analyze_bad_input(candidate, client_for, payload, status, code) -> None:
     response = client_for(candidate).post(ANALYZE, payload, format="json")
     assert response.status_code == status
     assert response.json()["error"]["code"] == code
@@ -128,7 +128,7 @@ def test_results_bad_filters(proctor, client_for) -> None:
 # GET /stats
 
 
-def test_stats_per_label_and_exam(session, other_candidate, start_session, proctor, client_for):  # noqa: ANN001, ANN201
+def test_stats_per_label_and_exam(session, other_candidate, start_session, proctor, client_for):
     from exams.models import Exam
 
     frame_result(session, 0, labels=["no_face"])

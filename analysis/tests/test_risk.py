@@ -19,7 +19,7 @@ from proctoring_site.realtime import PROCTOR_FEED_GROUP
 pytestmark = pytest.mark.django_db
 
 
-def _incident(session, kind="no_face", seconds=30, **kwargs):  # noqa: ANN001, ANN003, ANN202
+def _incident(session, kind="no_face", seconds=30, **kwargs):
     start = timezone.now() - timedelta(seconds=seconds + 1)
     return incident_create(
         session=session,

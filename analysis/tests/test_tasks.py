@@ -17,7 +17,7 @@ from .test_ingest_api import huge_png_header
 pytestmark = pytest.mark.django_db
 
 
-def _stored(session, data: bytes, kind: str = "frame", seconds: float = 0) -> MediaItem:  # noqa: ANN001
+def _stored(session, data: bytes, kind: str = "frame", seconds: float = 0) -> MediaItem:
     """Media stored as if it had passed the upload checks (a hostile or broken client)."""
     media = MediaItem(
         session=session,
@@ -44,7 +44,7 @@ def _corrupt_jpeg(data: bytes) -> bytes:
         (huge_png_header(), "too_many_pixels"),
     ],
 )
-def test_bad_frames_give_failed_results(session, payload, reason) -> None:  # noqa: ANN001
+def test_bad_frames_give_failed_results(session, payload, reason) -> None:
     media = _stored(session, payload)
     assert media_analyze(media.pk) == f"failed:{reason}"
     result = AnalysisResult.objects.get(media=media)
@@ -63,7 +63,9 @@ def test_truncated_and_corrupt_jpegs_fail_without_killing_the_worker(
     with django_capture_on_commit_callbacks(execute=True):
         outcomes = [media_analyze(m.pk) for m in (truncated, corrupt, fine)]
     assert outcomes[0] == "failed:truncated"
-    assert outcomes[1].startswith(("failed:", "ok"))  # decoders may salvage part of a scan
+    # libjpeg salvages what it can of a garbled scan: a result either way, and no face in it.
+    assert outcomes[1] in {"ok", "failed:undecodable"}
+    assert not AnalysisResult.objects.get(media=corrupt).face_count
     assert outcomes[2] == "ok"
     assert AnalysisResult.objects.get(media=fine).face_count == 1
     truncated.refresh_from_db()
@@ -92,7 +94,7 @@ def test_missing_file_is_a_failed_result(session) -> None:
 
 
 def test_an_analyzer_crash_is_recorded_not_raised(session, monkeypatch) -> None:
-    def crash(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def crash(*args, **kwargs):
         raise RuntimeError("model exploded")
 
     monkeypatch.setattr(runner, "frame_analyze", crash)

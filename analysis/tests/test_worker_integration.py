@@ -15,7 +15,7 @@ from monitoring.models import Incident
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-def _frame(client, session, data: bytes, at) -> int:  # noqa: ANN001
+def _frame(client, session, data: bytes, at) -> int:
     response = client.post(
         "/api/monitoring/frames",
         {
