@@ -43,9 +43,7 @@ BINARY_KEYS = {
 }
 SCORED_KEYS = [*BINARY_KEYS, "person"]
 
-_DEFAULT_VOICE_THRESHOLD = (
-    0.65  # used only if the audio pipeline does not expose its own
-)
+_DEFAULT_VOICE_THRESHOLD = 0.65  # used only if the audio pipeline does not expose its own
 
 
 @dataclass
@@ -70,9 +68,7 @@ def read_manifest(manifest: Path) -> list[ManifestItem]:
     with manifest.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     return [
-        ManifestItem(
-            row["path"], row["kind"].strip(), parse_labels(row.get("labels", ""))
-        )
+        ManifestItem(row["path"], row["kind"].strip(), parse_labels(row.get("labels", "")))
         for row in rows
         if row.get("kind", "").strip() in IMAGE_KINDS | VIDEO_KINDS | AUDIO_KINDS
     ]
@@ -103,9 +99,7 @@ def _majority(values: list[str]) -> str:
 
 
 class _Evaluator:
-    def __init__(
-        self, base: Path, vision_config: VisionConfig | None, video_fps: float
-    ) -> None:
+    def __init__(self, base: Path, vision_config: VisionConfig | None, video_fps: float) -> None:
         self.base = base
         self.vision = FramePipeline(vision_config)
         self.video_fps = video_fps
@@ -157,9 +151,7 @@ class _Evaluator:
         if enroll_as:
             # Enrollment follows the pipeline's own rules (exactly one face per frame): for an
             # image, the frame itself; for a video, its single-face frames.
-            frames = [
-                r.embeddings[0] for r in results if r.face_count == 1 and r.embeddings
-            ]
+            frames = [r.embeddings[0] for r in results if r.face_count == 1 and r.embeddings]
             if frames:
                 template = np.mean(frames, axis=0)
                 self.face_templates[enroll_as] = template / np.linalg.norm(template)
@@ -167,19 +159,13 @@ class _Evaluator:
                 note["enrollment_refused"] = "no single-face frame"
 
         predicted: dict[str, str] = {
-            "face_present": _flag(
-                sum(r.face_count >= 1 for r in results) * 2 >= len(results)
-            ),
-            "multiple_faces": _flag(
-                sum(r.face_count >= 2 for r in results) * 2 > len(results)
-            ),
+            "face_present": _flag(sum(r.face_count >= 1 for r in results) * 2 >= len(results)),
+            "multiple_faces": _flag(sum(r.face_count >= 2 for r in results) * 2 > len(results)),
             "attention": _majority([r.attention for r in results if r.attention]),
         }
         threshold = self.vision.config.identity_threshold
         if len(results) == 1:
-            person, similarity = _best_person(
-                results[0].embeddings, self.face_templates, threshold
-            )
+            person, similarity = _best_person(results[0].embeddings, self.face_templates, threshold)
         else:
             votes = [
                 _best_person(r.embeddings[:1], self.face_templates, threshold)[0]
@@ -207,9 +193,7 @@ class _Evaluator:
                 self._audio = (AudioPipeline(), decode_wav)
         return self._audio
 
-    def _load_pcm(
-        self, path: Path, decode_wav: Callable[[bytes], np.ndarray]
-    ) -> np.ndarray:
+    def _load_pcm(self, path: Path, decode_wav: Callable[[bytes], np.ndarray]) -> np.ndarray:
         try:
             return decode_wav(path.read_bytes())
         except MediaError:
@@ -230,9 +214,7 @@ class _Evaluator:
             self.voice_templates[enroll_as] = np.asarray(pipeline.enroll(pcm))
         result = pipeline.analyze(pcm)
         if getattr(result, "ok", True) is False:
-            raise MediaError(
-                getattr(result, "error_reason", None) or "audio_failed", ""
-            )
+            raise MediaError(getattr(result, "error_reason", None) or "audio_failed", "")
         predicted = {
             "speech": _flag(result.speech),
             "speakers": str(result.speaker_count),
@@ -333,9 +315,7 @@ def compute_metrics(items: list[dict[str, Any]]) -> dict[str, Any]:
     if until:
         metrics["face_present_until_s"] = {
             "support": len(until),
-            "mean_abs_error_s": round(
-                sum(abs(e - p) for e, p in until) / len(until), 3
-            ),
+            "mean_abs_error_s": round(sum(abs(e - p) for e, p in until) / len(until), 3),
         }
     metrics["errors"] = sum(1 for item in items if "error" in item)
     metrics["skipped"] = sum(1 for item in items if "skipped" in item)
@@ -402,11 +382,7 @@ def format_text_report(result: dict[str, Any]) -> str:
     lines += [header, "-" * len(header)]
     for item in result["items"]:
         if "error" in item or "skipped" in item:
-            status = (
-                "ERROR " + item["error"]
-                if "error" in item
-                else "SKIPPED " + item["skipped"]
-            )
+            status = "ERROR " + item["error"] if "error" in item else "SKIPPED " + item["skipped"]
             lines.append(f"{item['path'][:58]:58s} {status}")
             continue
         keys = [

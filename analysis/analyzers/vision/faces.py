@@ -90,9 +90,7 @@ class _Candidate:
     confidence: float
     source: str
     yunet_row: np.ndarray | None = None
-    keypoints: np.ndarray | None = (
-        None  # eyes (image-left first), nose; detection-copy pixels
-    )
+    keypoints: np.ndarray | None = None  # eyes (image-left first), nose; detection-copy pixels
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -138,9 +136,7 @@ def _mediapipe(name: str, rgb: np.ndarray) -> list[_Candidate]:
         # MediaPipe keypoints: right eye, left eye, nose tip, mouth, ears.
         kps = detection.location_data.relative_keypoints
         points = np.array([(kps[i].x * width, kps[i].y * height) for i in range(3)])
-        out.append(
-            _Candidate(box, float(detection.score[0]), name, None, _eyes_sorted(points))
-        )
+        out.append(_Candidate(box, float(detection.score[0]), name, None, _eyes_sorted(points)))
     return out
 
 
@@ -206,20 +202,14 @@ def detect_faces(
     small = (
         image_bgr
         if scale == 1.0
-        else cv2.resize(
-            image_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
-        )
+        else cv2.resize(image_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     )
     rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
     candidates = _mediapipe("mp_short", rgb) + _mediapipe("mp_full", rgb)
 
     mp_groups = _group(candidates, cfg.match_iou)
-    mp_sure = bool(mp_groups) and all(
-        g[0].confidence >= cfg.strong_confidence for g in mp_groups
-    )
-    run_yunet = cfg.second_opinion == "always" or (
-        cfg.second_opinion == "auto" and not mp_sure
-    )
+    mp_sure = bool(mp_groups) and all(g[0].confidence >= cfg.strong_confidence for g in mp_groups)
+    run_yunet = cfg.second_opinion == "always" or (cfg.second_opinion == "auto" and not mp_sure)
     if run_yunet:
         candidates += _yunet(small, cfg.yunet_max_side)
 
@@ -227,9 +217,7 @@ def detect_faces(
     for group in _group(candidates, cfg.match_iou):
         sources = {c.source for c in group}
         confidence = max(c.confidence for c in group)
-        best_yunet = max(
-            (c.confidence for c in group if c.source == "yunet"), default=0.0
-        )
+        best_yunet = max((c.confidence for c in group if c.source == "yunet"), default=0.0)
         best_mp = max((c.confidence for c in group if c.source != "yunet"), default=0.0)
         agreed = best_yunet > 0 and best_mp > 0
         agreed = agreed and (best_yunet + best_mp) / 2 >= cfg.agreement_confidence
