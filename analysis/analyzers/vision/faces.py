@@ -27,15 +27,14 @@ class FaceDetectionConfig:
     """Decision thresholds, chosen on the whole shared image set (docs/ANALYZERS.md).
 
     ``strong_confidence``: a detection accepted without confirmation. Real faces found by a
-    single detector on the set score >= 0.88; the false ones (apple 0.65, garage 0.74,
-    background patches 0.51-0.78) stay below.
+    single detector on the set score >= 0.86; detections of no face (apple, empty garage,
+    crowd and background patches) score <= 0.78.
     """
 
     strong_confidence: float = 0.85
     # A MediaPipe and a YuNet detection of the same box: accepted when the mean of their two
-    # confidences reaches this. Every real face on the set scores >= 0.73 this way; the one
-    # false agreement seen (a blurred crowd patch behind b04 letterboxed to 640x480, with YuNet
-    # run at 640 px) scored 0.58 and 0.53.
+    # confidences reaches this. Every real face on the set agrees at a mean >= 0.76; a blurred
+    # crowd patch behind the two men in b04 agrees at 0.58 (MediaPipe) and 0.42-0.50 (YuNet).
     agreement_confidence: float = 0.7
     # Two detectors "agree" on a face when their boxes overlap this much (MediaPipe boxes are
     # tighter than YuNet's, so the IoU of the same face is often only 0.4-0.6), or when the
