@@ -44,6 +44,12 @@ _EYES = (
 # image: image-left eye first), nose tip, mouth corners image-left then image-right.
 _ALIGN_POINTS = (468, 473, 1, 61, 291)
 
+_USED_POINTS = sorted(
+    {*_PNP_INDICES, *_ALIGN_POINTS}
+    | {i for eye in _EYES for key in ("corners", "lids") for i in eye[key]}
+    | {eye["iris"] for eye in _EYES}
+)
+
 # The crop around the face handed to the mesh: the face fills it, so the mesh's own
 # short-range detector finds faces that are small in the full frame.
 _CROP_MARGIN = 1.7
@@ -200,8 +206,12 @@ def estimate_pose_and_gaze(
         return None
     crop_h, crop_w = crop.shape[:2]
     landmarks = result.multi_face_landmarks[0].landmark
-    points = np.array([(p.x * crop_w, p.y * crop_h) for p in landmarks], dtype=np.float64)
-    points = points / scale + np.array([x0, y0], dtype=np.float64)
+    # Only the ~20 points used below are read: converting all 478 protobuf points costs more
+    # than the pose maths. Unused rows stay zero.
+    points = np.zeros((len(landmarks), 2), dtype=np.float64)
+    for index in _USED_POINTS:
+        point = landmarks[index]
+        points[index] = (point.x * crop_w / scale + x0, point.y * crop_h / scale + y0)
 
     height, width = image_bgr.shape[:2]
     focal = float(max(width, height))  # ~55-60 degree field of view, typical for webcams
