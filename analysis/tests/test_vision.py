@@ -431,3 +431,11 @@ def test_tiny_faces_are_not_compared(pipeline: FramePipeline, shared_media: Path
     assert result.identity_status == "face_too_small"
     assert result.identity_similarity is None
     assert "identity_mismatch" not in result.labels
+
+
+def test_arrays_are_accepted_and_checked(pipeline: FramePipeline) -> None:
+    grey = cv2.imread(str(HOPPER), cv2.IMREAD_GRAYSCALE)
+    assert pipeline.analyze(grey).face_count == 1
+    for bad in (np.zeros((10, 10, 3), np.float32), np.zeros((0, 0, 3), np.uint8)):
+        result = pipeline.analyze(bad)
+        assert result.ok is False and result.error_reason == "not_an_image"

@@ -166,7 +166,9 @@ class FramePipeline:
 
     def _to_image(self, image: bytes | np.ndarray) -> np.ndarray:
         if isinstance(image, np.ndarray):
-            if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            if image.dtype == np.uint8 and image.ndim == 2 and image.size:
+                return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+            if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3 or not image.size:
                 raise MediaError("not_an_image", "Expected a uint8 BGR array of shape (h, w, 3).")
             return image
         return decode.decode_image(
