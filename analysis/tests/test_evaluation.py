@@ -127,6 +127,7 @@ def test_metrics_and_text_report(report: dict) -> None:
     # The enrollment item is not scored; d08 (obama) and a05/b04/d04 (nobody enrolled) are.
     assert metrics["person"]["support"] == 4
     assert metrics["person"]["accuracy"] == 1.0
+    assert metrics["person"]["by_modality"] == {"vision": {"support": 4, "accuracy": 1.0}}
     json.dumps(report)
     text = format_text_report(report)
     assert "face_present=1" in text and "broken.mp4" in text and "ERROR" in text
