@@ -439,3 +439,37 @@ def test_arrays_are_accepted_and_checked(pipeline: FramePipeline) -> None:
     for bad in (np.zeros((10, 10, 3), np.float32), np.zeros((0, 0, 3), np.uint8)):
         result = pipeline.analyze(bad)
         assert result.ok is False and result.error_reason == "not_an_image"
+
+
+def test_overexposed_frame_is_low_quality(pipeline: FramePipeline, shared_media: Path) -> None:
+    frame = cv2.imread(str(shared_media / "A_single_frontal_face/a01_pyfeat_webcam_frame000.jpg"))
+    blown = np.clip(frame.astype(np.float32) * 2.5, 0, 255).astype(np.uint8)
+    result = pipeline.analyze(_jpeg(blown))
+    assert "overexposed" in result.quality["issues"]
+    assert "low_quality" in result.labels
+    assert "no_face" not in result.labels
+
+
+def test_enrollment_from_several_frames_matches_each(
+    pipeline: FramePipeline, shared_media: Path
+) -> None:
+    names = [
+        "A_single_frontal_face/a06_face_recognition_obama.jpg",
+        "D_head_not_frontal/d08_face_recognition_partial_face.jpg",
+    ]
+    enrollment = pipeline.enroll([(shared_media / n).read_bytes() for n in names])
+    assert enrollment.ok and enrollment.images_used == 2
+    for name in names:
+        result = pipeline.analyze(
+            (shared_media / name).read_bytes(), enrolled_template=enrollment.template
+        )
+        assert result.identity_status == "matched"
+    other = pipeline.analyze(HOPPER.read_bytes(), enrolled_template=enrollment.template)
+    assert other.identity_status == "mismatch"
+
+
+def test_face_stage_can_be_turned_off(pipeline: FramePipeline) -> None:
+    result = FramePipeline(VisionConfig(faces_enabled=False)).analyze(HOPPER.read_bytes())
+    assert result.ok and result.face_count == 0
+    assert result.labels == []  # no face detection, so no no_face either
+    assert result.head_pose is None and result.identity_status == "not_checked"

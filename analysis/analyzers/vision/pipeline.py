@@ -65,6 +65,9 @@ class VisionConfig:
     max_bytes: int = decode.DEFAULT_MAX_BYTES
     max_pixels: int = decode.DEFAULT_MAX_PIXELS
     quality_enabled: bool = True
+    # Off: no face detection and therefore no pose or identity either (a frame-quality-only
+    # mode, e.g. while a candidate with a facial difference is reviewed by a person instead).
+    faces_enabled: bool = True
     pose_enabled: bool = True
     identity_enabled: bool = True
     identity_threshold: float = SFACE_COSINE_THRESHOLD
@@ -224,10 +227,12 @@ class FramePipeline:
         timings["quality"] = (tock - tick) * 1000
         tick = tock
 
-        found, result.second_opinion_used = detect_faces(bgr, cfg.faces)
+        found: list[Face] = []
+        if cfg.faces_enabled:
+            found, result.second_opinion_used = detect_faces(bgr, cfg.faces)
         result.faces = found
         result.face_count = len(found)
-        if not found and not bad_quality:
+        if cfg.faces_enabled and not found and not bad_quality:
             # A black, covered, dark or blurred frame is reported as such, not as an absence.
             labels.add(LABEL_NO_FACE)
         if len(found) >= 2:
@@ -237,7 +242,7 @@ class FramePipeline:
         tick = tock
 
         align_points = None
-        if cfg.pose_enabled:
+        if cfg.pose_enabled and cfg.faces_enabled:
             if not found:
                 result.attention = None if bad_quality else "away"
             else:
@@ -263,7 +268,7 @@ class FramePipeline:
         tick = tock
 
         wants_identity = enrolled_template is not None or want_embeddings
-        if cfg.identity_enabled and check_identity and wants_identity:
+        if cfg.faces_enabled and cfg.identity_enabled and check_identity and wants_identity:
             result.identity_status = self._identity(
                 bgr, found, align_points, enrolled_template, result, labels
             )
