@@ -255,7 +255,7 @@ def _face_until(timed: list[tuple[float, FrameResult]]) -> str:
 def _scored_pairs(items: list[dict[str, Any]], key: str) -> list[tuple[str, str]]:
     pairs = []
     for item in items:
-        if "predicted" not in item or item.get("enrollment"):
+        if "error" in item or "skipped" in item or item.get("enrollment"):
             continue
         expected, predicted = item["expected"], item["predicted"]
         if key not in predicted:
@@ -342,7 +342,7 @@ def evaluate(
     """Run the analyzers on every manifest item and score them.
 
     Returns ``{"items": [{"path", "kind", "expected", "predicted", ...}], "metrics": {...}}``;
-    an item that cannot be analyzed carries ``"error"`` (and no ``predicted``), one whose
+    an item that cannot be analyzed carries ``"error"`` (and an empty ``predicted``), one whose
     analyzer is not installed carries ``"skipped"``. Never raises for a bad media file.
     """
     manifest = Path(manifest)
@@ -361,6 +361,7 @@ def evaluate(
             "path": entry.path,
             "kind": entry.kind,
             "expected": dict(entry.labels),
+            "predicted": {},
         }
         if enroll_as:
             item["enrollment"] = True
