@@ -110,7 +110,7 @@ def test_predictions_use_manifest_keys_and_values(report: dict) -> None:
 
 def test_undecodable_video_is_an_error_item_not_a_crash(report: dict) -> None:
     broken = next(item for item in report["items"] if item["path"] == "broken.mp4")
-    assert "predicted" not in broken
+    assert broken["predicted"] == {}
     assert broken["error"].startswith("undecodable")
     assert report["metrics"]["errors"] == 1
 
@@ -127,6 +127,7 @@ def test_metrics_and_text_report(report: dict) -> None:
     # The enrollment item is not scored; d08 (obama) and a05/b04/d04 (nobody enrolled) are.
     assert metrics["person"]["support"] == 4
     assert metrics["person"]["accuracy"] == 1.0
+    assert metrics["person"]["by_modality"] == {"vision": {"support": 4, "accuracy": 1.0}}
     json.dumps(report)
     text = format_text_report(report)
     assert "face_present=1" in text and "broken.mp4" in text and "ERROR" in text

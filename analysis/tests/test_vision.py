@@ -123,6 +123,15 @@ def test_decode_applies_its_own_pixel_limit_below_pillows() -> None:
     assert exc.value.reason == "too_many_pixels"
 
 
+@pytest.mark.parametrize("shape", [(1, 4000), (4000, 1), (2, 2), (31, 640)])
+def test_decode_refuses_degenerate_sizes(shape: tuple[int, int]) -> None:
+    ok, data = cv2.imencode(".png", np.full((*shape, 3), 128, np.uint8))
+    assert ok
+    with pytest.raises(MediaError) as exc:
+        decode_image(data.tobytes(), max_bytes=10_000_000, max_pixels=10_000_000)
+    assert exc.value.reason == "too_small"
+
+
 def test_decode_refuses_oversized_upload() -> None:
     data = HOPPER.read_bytes()
     with pytest.raises(MediaError) as exc:
@@ -431,3 +440,70 @@ def test_tiny_faces_are_not_compared(pipeline: FramePipeline, shared_media: Path
     assert result.identity_status == "face_too_small"
     assert result.identity_similarity is None
     assert "identity_mismatch" not in result.labels
+
+
+def test_arrays_are_accepted_and_checked(pipeline: FramePipeline) -> None:
+    grey = cv2.imread(str(HOPPER), cv2.IMREAD_GRAYSCALE)
+    assert pipeline.analyze(grey).face_count == 1
+    for bad in (np.zeros((10, 10, 3), np.float32), np.zeros((0, 0, 3), np.uint8)):
+        result = pipeline.analyze(bad)
+        assert result.ok is False and result.error_reason == "not_an_image"
+    thin = pipeline.analyze(np.zeros((1, 4000, 3), np.uint8))
+    assert thin.ok is False and thin.error_reason == "too_small"
+
+
+def test_overexposed_frame_is_low_quality(pipeline: FramePipeline, shared_media: Path) -> None:
+    frame = cv2.imread(str(shared_media / "A_single_frontal_face/a01_pyfeat_webcam_frame000.jpg"))
+    blown = np.clip(frame.astype(np.float32) * 2.5, 0, 255).astype(np.uint8)
+    result = pipeline.analyze(_jpeg(blown))
+    assert "overexposed" in result.quality["issues"]
+    assert "low_quality" in result.labels
+    assert "no_face" not in result.labels
+
+
+def test_enrollment_from_several_frames_matches_each(
+    pipeline: FramePipeline, shared_media: Path
+) -> None:
+    names = [
+        "A_single_frontal_face/a06_face_recognition_obama.jpg",
+        "D_head_not_frontal/d08_face_recognition_partial_face.jpg",
+    ]
+    enrollment = pipeline.enroll([(shared_media / n).read_bytes() for n in names])
+    assert enrollment.ok and enrollment.images_used == 2
+    for name in names:
+        result = pipeline.analyze(
+            (shared_media / name).read_bytes(), enrolled_template=enrollment.template
+        )
+        assert result.identity_status == "matched"
+    other = pipeline.analyze(HOPPER.read_bytes(), enrolled_template=enrollment.template)
+    assert other.identity_status == "mismatch"
+
+
+def test_face_stage_can_be_turned_off(pipeline: FramePipeline) -> None:
+    result = FramePipeline(VisionConfig(faces_enabled=False)).analyze(HOPPER.read_bytes())
+    assert result.ok and result.face_count == 0
+    assert result.labels == []  # no face detection, so no no_face either
+    assert result.head_pose is None and result.identity_status == "not_checked"
+
+
+def test_model_failure_is_a_failed_result_not_a_crash(
+    pipeline: FramePipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analysis.analyzers.vision import pipeline as pipeline_module
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise cv2.error("simulated model failure")
+
+    monkeypatch.setattr(pipeline_module, "detect_faces", broken)
+    result = pipeline.analyze(HOPPER.read_bytes())
+    assert result.ok is False
+    assert result.error_reason == "analysis_failed"
+    assert result.width == 512
+
+
+def test_noise_strips_do_not_crash(pipeline: FramePipeline) -> None:
+    # Detectors returned infinite boxes on noise a few pixels tall once downscaled.
+    rng = np.random.default_rng(1)
+    for shape in [(32, 4000, 3), (4000, 32, 3), (33, 700, 3)]:
+        result = pipeline.analyze(rng.integers(0, 255, shape, dtype=np.uint8))
+        assert result.ok and result.face_count == 0

@@ -173,6 +173,19 @@ def _eyes_sorted(points: np.ndarray) -> np.ndarray:
     return points
 
 
+def _plausible(candidates: list[_Candidate]) -> list[_Candidate]:
+    # On noise images only a few pixels tall the detectors have returned infinite boxes; drop
+    # anything that is not a finite box of positive size.
+    return [
+        c
+        for c in candidates
+        if np.all(np.isfinite(c.box))
+        and c.box[2] > 0
+        and c.box[3] > 0
+        and (c.keypoints is None or np.all(np.isfinite(c.keypoints)))
+    ]
+
+
 def _group(candidates: list[_Candidate], match_iou: float) -> list[list[_Candidate]]:
     # Greedy clustering, most confident first, like NMS but keeping the members so we know
     # which detectors agreed.
@@ -204,13 +217,13 @@ def detect_faces(
         else cv2.resize(image_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     )
     rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
-    candidates = _mediapipe("mp_short", rgb) + _mediapipe("mp_full", rgb)
+    candidates = _plausible(_mediapipe("mp_short", rgb) + _mediapipe("mp_full", rgb))
 
     mp_groups = _group(candidates, cfg.match_iou)
     mp_sure = bool(mp_groups) and all(g[0].confidence >= cfg.strong_confidence for g in mp_groups)
     run_yunet = cfg.second_opinion == "always" or (cfg.second_opinion == "auto" and not mp_sure)
     if run_yunet:
-        candidates += _yunet(small, cfg.yunet_max_side)
+        candidates += _plausible(_yunet(small, cfg.yunet_max_side))
 
     faces: list[Face] = []
     for group in _group(candidates, cfg.match_iou):

@@ -7,6 +7,7 @@ it returns a result with ``ok=False`` and a stable ``error_reason`` so the queue
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,8 @@ from analysis.analyzers.vision.pose import (
     estimate_pose_and_gaze,
 )
 from analysis.analyzers.vision.quality import QualityThresholds, assess_quality
+
+logger = logging.getLogger(__name__)
 
 VERSION = "vision-pipeline-1"
 
@@ -65,6 +68,9 @@ class VisionConfig:
     max_bytes: int = decode.DEFAULT_MAX_BYTES
     max_pixels: int = decode.DEFAULT_MAX_PIXELS
     quality_enabled: bool = True
+    # Off: no face detection and therefore no pose or identity either (a frame-quality-only
+    # mode, e.g. while a candidate with a facial difference is reviewed by a person instead).
+    faces_enabled: bool = True
     pose_enabled: bool = True
     identity_enabled: bool = True
     identity_threshold: float = SFACE_COSINE_THRESHOLD
@@ -166,8 +172,12 @@ class FramePipeline:
 
     def _to_image(self, image: bytes | np.ndarray) -> np.ndarray:
         if isinstance(image, np.ndarray):
-            if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            if image.dtype == np.uint8 and image.ndim == 2 and image.size:
+                image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+            if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3 or not image.size:
                 raise MediaError("not_an_image", "Expected a uint8 BGR array of shape (h, w, 3).")
+            if min(image.shape[:2]) < decode.MIN_SIDE:
+                raise MediaError("too_small", f"Each side needs {decode.MIN_SIDE} pixels.")
             return image
         return decode.decode_image(
             bytes(image),
@@ -189,7 +199,6 @@ class FramePipeline:
         when ``check_identity`` is true and a template is given (or ``want_embeddings`` asks
         for the embeddings alone); callers check it on every Nth frame to save time.
         """
-        cfg = self.config
         timings: dict[str, float] = {}
         start = time.perf_counter()
         try:
@@ -202,8 +211,35 @@ class FramePipeline:
                 error_message=exc.message,
                 timings_ms=timings,
             )
+        timings["decode"] = (time.perf_counter() - start) * 1000
+        try:
+            return self._analyze_image(
+                bgr, timings, start, enrolled_template, check_identity, want_embeddings
+            )
+        except (cv2.error, ValueError, ArithmeticError) as exc:
+            # Decoded media the models still choke on (none known since the size and box
+            # checks, kept so one odd frame can never stop a worker's queue).
+            logger.warning("frame analysis failed: %s", exc)
+            return FrameResult(
+                ok=False,
+                error_reason="analysis_failed",
+                error_message=f"The frame could not be analyzed: {type(exc).__name__}",
+                width=bgr.shape[1],
+                height=bgr.shape[0],
+                timings_ms=timings,
+            )
+
+    def _analyze_image(
+        self,
+        bgr: np.ndarray,
+        timings: dict[str, float],
+        start: float,
+        enrolled_template: np.ndarray | None,
+        check_identity: bool,
+        want_embeddings: bool,
+    ) -> FrameResult:
+        cfg = self.config
         tick = time.perf_counter()
-        timings["decode"] = (tick - start) * 1000
         result = FrameResult(ok=True, width=bgr.shape[1], height=bgr.shape[0])
         labels: set[str] = set()
 
@@ -222,10 +258,12 @@ class FramePipeline:
         timings["quality"] = (tock - tick) * 1000
         tick = tock
 
-        found, result.second_opinion_used = detect_faces(bgr, cfg.faces)
+        found: list[Face] = []
+        if cfg.faces_enabled:
+            found, result.second_opinion_used = detect_faces(bgr, cfg.faces)
         result.faces = found
         result.face_count = len(found)
-        if not found and not bad_quality:
+        if cfg.faces_enabled and not found and not bad_quality:
             # A black, covered, dark or blurred frame is reported as such, not as an absence.
             labels.add(LABEL_NO_FACE)
         if len(found) >= 2:
@@ -235,7 +273,7 @@ class FramePipeline:
         tick = tock
 
         align_points = None
-        if cfg.pose_enabled:
+        if cfg.pose_enabled and cfg.faces_enabled:
             if not found:
                 result.attention = None if bad_quality else "away"
             else:
@@ -261,7 +299,7 @@ class FramePipeline:
         tick = tock
 
         wants_identity = enrolled_template is not None or want_embeddings
-        if cfg.identity_enabled and check_identity and wants_identity:
+        if cfg.faces_enabled and cfg.identity_enabled and check_identity and wants_identity:
             result.identity_status = self._identity(
                 bgr, found, align_points, enrolled_template, result, labels
             )
