@@ -1,0 +1,56 @@
+"""django-q2 entry points of the analysis app (they take ids and call a service)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+def media_analyze(media_id: int) -> str:
+    """Analyze one uploaded frame or chunk. Never raises: a worker must outlive bad media."""
+    from .services import media_analyze as service
+
+    try:
+        result = service(media_id=media_id)
+    except Exception:
+        logger.exception("analysis: task failed for media %s", media_id)
+        _record_internal_error(media_id)
+        return "error"
+    if result is None:
+        return "skipped"
+    return result.status if not result.failure_reason else f"failed:{result.failure_reason}"
+
+
+def worker_preload(sender: Any = None, proc_name: str = "", **kwargs: Any) -> None:
+    """post_spawn: load the models once when a worker process starts."""
+    if not settings.ANALYSIS_PRELOAD_MODELS:
+        return
+    from .runner import preload_models
+
+    try:
+        preload_models()
+    except Exception:  # the first task will load (or fail) lazily instead
+        logger.exception("analysis: could not preload models in %s", proc_name)
+
+
+def _record_internal_error(media_id: int) -> None:
+    """Leave no item without a result (it would hold its session's media): mark it failed."""
+    from .models import AnalysisResult, MediaItem, ResultStatus
+
+    try:
+        media = MediaItem.objects.filter(pk=media_id).first()
+        if media is not None and not AnalysisResult.objects.filter(media=media).exists():
+            AnalysisResult.objects.create(
+                session_id=media.session_id,
+                media=media,
+                kind=media.kind,
+                captured_at=media.captured_at,
+                status=ResultStatus.FAILED,
+                failure_reason="internal_error",
+            )
+    except Exception:  # the database itself is failing: the log line above is all we can do
+        logger.exception("analysis: could not record the failure of media %s", media_id)
