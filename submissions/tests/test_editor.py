@@ -14,6 +14,7 @@ from submissions.editor import (
     EditorEvent,
     editor_events_assess,
     editor_events_parse,
+    editor_log_assess,
     large_pastes_find,
 )
 
@@ -124,3 +125,42 @@ def test_assess_uses_the_sessions_paste_threshold(session):
     assert editor_events_assess(session=session, events=[paste(10, 900)]) == []
     (incident,) = editor_events_assess(session=session, events=[paste(20, 1000)])
     assert incident.severity == Incident.Severity.HIGH
+
+
+def _log(session, seq: int, seconds: float, type_: str, payload: dict):  # noqa: ANN001, ANN202
+    from monitoring.models import MonitoringLog
+
+    return MonitoringLog.objects.create(
+        session=session,
+        seq=seq,
+        type=type_,
+        client_ts=at(seconds),
+        server_ts=at(seconds),
+        payload=payload,
+        chain_index=seq,
+        prev_hash="0" * 64,
+        hash=f"{seq:064d}",
+    )
+
+
+@pytest.mark.django_db
+def test_stored_logs_are_judged_against_the_typing_logged_before_them(session):
+    _log(session, 1, 0, "editor_activity", {"problem_id": 1, "typed_chars": 500, "seconds": 10})
+    own_code = _log(session, 2, 20, "paste", {"length": 400, "target": "editor"})
+    _log(session, 3, 400, "editor_activity", {"typed_chars": 30, "inserted_chars": 0})
+    foreign = _log(session, 4, 410, "paste", {"length": 900, "problem_id": 1})
+    dropped = _log(session, 5, 420, "editor_activity", {"typed_chars": 5, "inserted_chars": 700})
+    heartbeat = _log(session, 6, 430, "heartbeat", {"visible": True})
+
+    assert editor_log_assess(session=session, log=own_code) == []
+    (pasted,) = editor_log_assess(session=session, log=foreign)
+    (inserted,) = editor_log_assess(session=session, log=dropped)
+    assert editor_log_assess(session=session, log=heartbeat) == []
+    assert editor_log_assess(session=session, log=foreign) == []
+
+    assert pasted.started_at == at(410)
+    assert pasted.details["typed_chars_before"] == 30
+    assert pasted.evidence == [{"type": "log", "seq": 4}]
+    assert inserted.details["how"] == INSERT
+    assert inserted.details["typed_chars_before"] == 35
+    assert inserted.evidence == [{"type": "log", "seq": 5}]
