@@ -88,6 +88,7 @@ class ProblemSubmissionListApi(_SubmissionListBase):
     """The versions submitted for one problem, with their code."""
 
     @extend_schema(
+        operation_id="api_submissions_submissions_for_problem",
         parameters=[SubmissionFilterSerializer],
         responses={200: SubmissionWithCodeOutputSerializer(many=True)},
     )

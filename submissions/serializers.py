@@ -6,6 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from proctoring_site.exceptions import PayloadTooLargeError
@@ -13,6 +15,7 @@ from proctoring_site.exceptions import PayloadTooLargeError
 from .models import CodeSubmission
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class CodeField(serializers.Field):
     """Code as a JSON string, or a multipart file or text part. Returns str or raw bytes.
 

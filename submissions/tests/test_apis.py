@@ -319,6 +319,8 @@ def test_urlencoded_forms_are_refused(candidate, session, problems, client_for):
         content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 415
+    assert error_code(response) == "unsupported_media_type"
+    assert not CodeSubmission.objects.exists()
 
 
 # --- permissions ------------------------------------------------------------------------
