@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsCandidate
+from accounts.permissions import IsCandidate, IsReviewer
 from exams.models import Problem
 from exams.selectors import session_for_user
 from proctoring_site.exceptions import NotFoundError
@@ -17,10 +17,12 @@ from proctoring_site.pagination import StandardPagination
 
 from . import services
 from .parsers import RawTextMultiPartParser
-from .selectors import submission_list
+from .reports import similarity_match_as_dict
+from .selectors import similarity_match_list, submission_list
 from .serializers import (
     FinalSubmitInputSerializer,
     FinalSubmitOutputSerializer,
+    SimilarityMatchFilterSerializer,
     SubmissionFilterSerializer,
     SubmissionOutputSerializer,
     SubmissionWithCodeOutputSerializer,
@@ -112,3 +114,28 @@ class FinalSubmitApi(APIView):
         )
         session = services.session_final_submit(session=session, actor=request.user)
         return Response(FinalSubmitOutputSerializer(session).data)
+
+
+class SimilarityMatchListApi(APIView):
+    """Proctors and admins: the copied-code pairs found, highest score first, with regions."""
+
+    permission_classes = [IsReviewer]
+
+    @extend_schema(parameters=[SimilarityMatchFilterSerializer])
+    def get(self, request: Request) -> Response:
+        params = SimilarityMatchFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        queryset = similarity_match_list(filters=params.validated_data)
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(
+            [
+                {
+                    **similarity_match_as_dict(match),
+                    "exam_id": match.exam_id,
+                    "problem_id": match.problem_id,
+                    "created_at": match.created_at,
+                }
+                for match in page
+            ]
+        )

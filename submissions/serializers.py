@@ -79,6 +79,13 @@ class SubmissionFilterSerializer(serializers.Serializer):
     include_code = serializers.BooleanField(required=False, default=False)
 
 
+class SimilarityMatchFilterSerializer(serializers.Serializer):
+    exam_id = serializers.IntegerField(required=False, min_value=1)
+    problem_id = serializers.IntegerField(required=False, min_value=1)
+    session_id = serializers.UUIDField(required=False)
+    min_score = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+
+
 class SubmissionOutputSerializer(serializers.ModelSerializer):
     session_id = serializers.UUIDField(read_only=True)
     problem_id = serializers.IntegerField(read_only=True)

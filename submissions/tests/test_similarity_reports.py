@@ -350,3 +350,29 @@ def test_similarity_files_refuses_bad_input_clearly(program_files, tmp_path):
         files_json(program_files["PY_ORIGINAL"], str(tmp_path / "missing.py"))
     with pytest.raises(CommandError, match="at least two"):
         files_json(program_files["PY_ORIGINAL"])
+
+
+# --- the reviewers' API ---------------------------------------------------------------------
+
+
+def test_reviewers_list_matches_and_candidates_cannot(coding_exam, cohort, proctor, client_for):
+    report_json(coding_exam)
+    match = SimilarityMatch.objects.get()
+    client = client_for(proctor)
+    url = "/api/submissions/similarity"
+
+    listed = client.get(url, {"exam_id": coding_exam.pk}).json()
+    by_copier = client.get(url, {"session_id": str(cohort["copy"].pk)}).json()
+    by_independent = client.get(url, {"session_id": str(cohort["independent"].pk)}).json()
+    above_match = client.get(url, {"min_score": min(1.0, match.score + 0.01)}).json()
+    as_candidate = client_for(cohort["copy"].candidate).get(url)
+
+    (item,) = listed["results"]
+    assert item["match_id"] == match.pk
+    assert item["matches"] == match.regions
+    assert item["problem_id"] == coding_exam.problems.get().pk
+    assert sorted(item["incidents"]) == sorted([match.incident_a_id, match.incident_b_id])
+    assert by_copier["count"] == 1
+    assert by_independent["count"] == 0
+    assert above_match["count"] == 0
+    assert as_candidate.status_code == 403
