@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -61,24 +61,39 @@ class IngestResult:
         }
 
 
+def _count_in_window(keys_amounts: list[tuple[str, int]], window: int) -> list[int]:
+    """Add to fixed-window counters; the new totals. One round trip when the cache is Redis."""
+    from django.core.cache.backends.redis import RedisCache
+
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        pipe = client.pipeline(transaction=False)
+        for key, amount in keys_amounts:
+            full_key = cache.make_and_validate_key(key)
+            pipe.incrby(full_key, amount)
+            pipe.expire(full_key, window + 1, nx=True)
+        return [int(v) for v in pipe.execute()[::2]]
+    totals = []
+    for key, amount in keys_amounts:
+        cache.add(key, 0, timeout=window + 1)
+        try:
+            totals.append(cache.incr(key, amount))
+        except ValueError:  # expired between add and incr
+            cache.set(key, amount, timeout=window + 1)
+            totals.append(amount)
+    return totals
+
+
 def ingest_rate_limit_hit(*, session_id: Any, events: int) -> None:
     """Count one ingest request of ``events`` events for the session; 429 when over the limit.
 
-    Fixed windows in the Django cache (Redis in production, shared by every worker).
+    Fixed windows in the Django cache (Redis in production, shared by every worker process).
     """
     window = settings.MONITORING_RATE_WINDOW_S
     now = time.time()
     bucket = int(now // window)
     base = f"monitoring:rate:{session_id}:{bucket}"
-    counts = []
-    for key, amount in ((f"{base}:r", 1), (f"{base}:e", events)):
-        cache.add(key, 0, timeout=window + 1)
-        try:
-            counts.append(cache.incr(key, amount))
-        except ValueError:  # expired between add and incr
-            cache.set(key, amount, timeout=window + 1)
-            counts.append(amount)
-    requests, event_count = counts
+    requests, event_count = _count_in_window([(f"{base}:r", 1), (f"{base}:e", events)], window)
     if (
         requests > settings.MONITORING_RATE_MAX_REQUESTS
         or event_count > settings.MONITORING_RATE_MAX_EVENTS
@@ -97,10 +112,16 @@ def ingest_rate_limit_hit(*, session_id: Any, events: int) -> None:
 def _monitor_lock(session: ExamSession) -> SessionMonitor:
     """Lock (creating it if needed) the session's monitor row for this transaction.
 
-    The first statement is a write, so SQLite takes its write lock at once (waiting out its
-    busy timeout) instead of failing a later read->write upgrade; on PostgreSQL the UPDATE
-    holds the row lock until commit. Either way one batch of a session appends at a time.
+    On PostgreSQL, SELECT ... FOR UPDATE holds the row lock until commit. On SQLite the first
+    statement must be a write, so SQLite takes its write lock at once (waiting out its busy
+    timeout) instead of failing a later read->write upgrade. Either way one batch of a
+    session appends at a time.
     """
+    if connection.vendor != "sqlite":
+        monitor = SessionMonitor.objects.select_for_update().filter(session_id=session.pk).first()
+        if monitor is not None:
+            monitor.session = session
+            return monitor
     now = timezone.now()
     if not SessionMonitor.objects.filter(session_id=session.pk).update(updated_at=now):
         try:
@@ -149,19 +170,29 @@ def _offline_severity(silent_s: float, timeout_s: float) -> str:
     return Incident.Severity.MEDIUM
 
 
-def _advance_contiguous(monitor: SessionMonitor, new_seqs: set[int]) -> None:
+def _advance_contiguous(monitor: SessionMonitor, new_seqs: set[int], previous_max: int) -> None:
     if monitor.contiguous_seq + 1 not in new_seqs:
         return
     contiguous = monitor.contiguous_seq
-    stored = (
-        MonitoringLog.objects.filter(session_id=monitor.session_id, seq__gt=contiguous)
-        .order_by("seq")
-        .values_list("seq", flat=True)
-    )
-    for seq in stored.iterator(chunk_size=1000):
-        if seq != contiguous + 1:
+    if previous_max <= contiguous:
+        # Nothing was stored beyond the contiguous prefix: the new run is all there is.
+        while contiguous + 1 in new_seqs:
+            contiguous += 1
+        monitor.contiguous_seq = contiguous
+        return
+    while True:
+        stored = list(
+            MonitoringLog.objects.filter(session_id=monitor.session_id, seq__gt=contiguous)
+            .order_by("seq")
+            .values_list("seq", flat=True)[:1000]
+        )
+        for seq in stored:
+            if seq != contiguous + 1:
+                monitor.contiguous_seq = contiguous
+                return
+            contiguous = seq
+        if len(stored) < 1000:
             break
-        contiguous = seq
     monitor.contiguous_seq = contiguous
 
 
@@ -171,9 +202,9 @@ def _missing_seqs(monitor: SessionMonitor) -> list[int]:
     low = monitor.contiguous_seq + 1
     high = min(monitor.max_seq, low + 10 * MISSING_SEQS_LISTED)
     stored = set(
-        MonitoringLog.objects.filter(
-            session_id=monitor.session_id, seq__gte=low, seq__lte=high
-        ).values_list("seq", flat=True)
+        MonitoringLog.objects.filter(session_id=monitor.session_id, seq__gte=low, seq__lte=high)
+        .order_by()
+        .values_list("seq", flat=True)
     )
     return [s for s in range(low, high + 1) if s not in stored][:MISSING_SEQS_LISTED]
 
@@ -220,10 +251,15 @@ def events_ingest(*, session: ExamSession, raw_events: Any) -> IngestResult:
     with transaction.atomic():
         monitor = _monitor_lock(session)
         _liveness_on_arrival(monitor, now)
+        previous_max = monitor.max_seq
+        # Seqs above the highest stored one cannot be duplicates: look up only the others.
+        maybe_stored = [seq for seq in by_seq if seq <= previous_max]
         existing = set(
-            MonitoringLog.objects.filter(session_id=session.pk, seq__in=list(by_seq)).values_list(
-                "seq", flat=True
-            )
+            MonitoringLog.objects.filter(session_id=session.pk, seq__in=maybe_stored)
+            .order_by()
+            .values_list("seq", flat=True)
+            if maybe_stored
+            else ()
         )
         rows = []
         prev_hash = monitor.head_hash
@@ -264,8 +300,11 @@ def events_ingest(*, session: ExamSession, raw_events: Any) -> IngestResult:
             monitor.chain_length = index
             monitor.head_hash = prev_hash
             monitor.max_seq = max(monitor.max_seq, rows[-1].seq)
-            _advance_contiguous(monitor, set(result.accepted))
-            derive_pending(monitor, now=now)
+            _advance_contiguous(monitor, set(result.accepted), previous_max)
+            # When everything stored before was derived, the new rows are all that is pending.
+            derive_pending(
+                monitor, now=now, pending=rows if previous_max <= monitor.derived_seq else None
+            )
         monitor.settled = False
         monitor.save()
         result.highest_contiguous_seq = monitor.contiguous_seq
