@@ -59,11 +59,8 @@ class _SubmissionListBase(APIView):
         params = SubmissionFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         filters = {**params.validated_data, **fixed}
-        if not request.user.is_reviewer:
-            # A candidate's own submissions only; a filter naming someone else finds nothing.
-            filters["candidate_id"] = (
-                request.user.pk if filters.get("candidate_id") in (None, request.user.pk) else -1
-            )
+        # The selector limits a candidate to their own rows; a filter naming someone else's
+        # candidate or session then simply finds nothing.
         queryset = submission_list(user=request.user, filters=filters)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)

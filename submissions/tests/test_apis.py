@@ -512,3 +512,17 @@ def test_ending_the_exam_another_way_also_marks_final_versions(
         "a\n",
         "b2\n",
     ]
+
+
+def test_ids_beyond_64_bits_are_400_not_a_database_error(candidate, session, proctor, client_for):
+    submitted = client_for(candidate).post(
+        SUBMIT_URL,
+        {"session_id": str(session.pk), "problem_id": 2**64, "code": "x"},
+        format="json",
+    )
+    listed = client_for(proctor).get(LIST_URL, {"exam_id": 2**64})
+    problem = client_for(proctor).get(f"{LIST_URL}/{2**64}")
+
+    assert submitted.status_code == 400
+    assert listed.status_code == 400
+    assert problem.status_code == 404
