@@ -218,17 +218,6 @@ def similarity_match_record(
     return match, created
 
 
-def similarity_report_enqueue(*, exam_id: int) -> None:
-    """Run the exam's similarity report in the background once the current transaction commits."""
-    transaction.on_commit(
-        lambda: async_task(
-            "submissions.tasks.similarity_report_for_exam",
-            exam_id,
-            task_name=f"similarity-exam-{exam_id}",
-        )
-    )
-
-
 def similarity_report_enqueue_when_exam_done(*, exam_id: int) -> None:
     """After commit: if none of the exam's sessions is still running, run its report.
 

@@ -376,3 +376,23 @@ def test_reviewers_list_matches_and_candidates_cannot(coding_exam, cohort, proct
     assert by_independent["count"] == 0
     assert above_match["count"] == 0
     assert as_candidate.status_code == 403
+
+
+def test_rerun_with_other_parameters_updates_the_match_and_its_incidents(
+    coding_exam, cohort, settings
+):
+    report_json(coding_exam)
+    before = SimilarityMatch.objects.get()
+
+    settings.SIMILARITY_K = 8
+    settings.SIMILARITY_WINDOW = 4
+    report_json(coding_exam)
+
+    after = SimilarityMatch.objects.get()
+    assert after.pk == before.pk
+    assert (after.score, after.regions) != (before.score, before.regions)
+    incidents = Incident.objects.filter(kind=Incident.Kind.CODE_SIMILARITY)
+    assert incidents.count() == 2
+    for incident in incidents:
+        assert incident.confidence == pytest.approx(after.score)
+        assert incident.details["score"] == round(after.score, 4)
