@@ -136,12 +136,9 @@ def editor_events_assess(*, session: ExamSession, events: Iterable[EditorEvent])
     events = list(events)
     policy = session.policy
     window_s = settings.LARGE_PASTE_WINDOW_S
-    pastes = large_pastes_find(
-        events,
-        min_chars=int(policy.get("paste_size_threshold_chars", 200)),
-        ratio=settings.LARGE_PASTE_RATIO,
-        window_s=window_s,
-    )
+    min_chars = int(policy.get("paste_size_threshold_chars", 200))
+    ratio = settings.LARGE_PASTE_RATIO
+    pastes = large_pastes_find(events, min_chars=min_chars, ratio=ratio, window_s=window_s)
     if not pastes:
         return []
     ExamSession.objects.select_for_update().filter(pk=session.pk).first()
@@ -163,10 +160,12 @@ def editor_events_assess(*, session: ExamSession, events: Iterable[EditorEvent])
                 severity=Incident.Severity.HIGH if high else Incident.Severity.MEDIUM,
                 confidence=1.0,
                 details={
-                    "chars": paste.chars,
+                    "size": paste.chars,
+                    "threshold_chars": min_chars,
                     "how": paste.kind,
                     "typed_chars_before": paste.typed_before,
                     "window_s": window_s,
+                    "ratio": ratio,
                     "problem_id": paste.problem_id,
                 },
                 evidence=[dict(paste.evidence)] if paste.evidence else [],

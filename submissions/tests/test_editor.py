@@ -108,10 +108,12 @@ def test_assess_records_one_incident_per_large_paste_idempotently(session):
     assert incident.started_at == at(30)
     assert incident.severity == Incident.Severity.HIGH
     assert incident.details == {
-        "chars": 1500,
+        "size": 1500,
+        "threshold_chars": 200,
         "how": PASTE,
         "typed_chars_before": 20,
         "window_s": 120,
+        "ratio": 3.0,
         "problem_id": 1,
     }
     assert incident.evidence == [{"type": "log", "seq": 11}]
