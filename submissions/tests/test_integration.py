@@ -21,7 +21,8 @@ from monitoring.models import Incident
 from submissions.models import SimilarityMatch
 from submissions.services import session_final_submit
 
-from .test_similarity_reports import programs, take_exam
+from .factories import coding_exam_create, exam_taken
+from .similarity_programs import PY_COPY, PY_INDEPENDENT, PY_ORIGINAL
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -81,19 +82,10 @@ def _wait_for(condition, timeout_s: float = 90.0) -> bool:  # noqa: ANN001
 
 
 def test_worker_runs_the_report_after_the_last_final_submit(qcluster_worker):
-    from exams.models import Exam, Problem
-
-    exam = Exam.objects.create(title="Graphs", duration_minutes=60)
-    Problem.objects.create(
-        exam=exam,
-        title="Shortest path",
-        statement="Find it.",
-        starter_code=programs.PY_STARTER,
-        language="python",
-    )
-    original = take_exam(exam, "olivia", programs.PY_ORIGINAL)
-    take_exam(exam, "ines", programs.PY_INDEPENDENT)
-    copy = take_exam(exam, "carl", programs.PY_COPY, final=False)
+    exam = coding_exam_create()
+    original = exam_taken(exam, "olivia", PY_ORIGINAL)
+    exam_taken(exam, "ines", PY_INDEPENDENT)
+    copy = exam_taken(exam, "carl", PY_COPY, final=False)
     assert not SimilarityMatch.objects.exists()
 
     session_final_submit(session=copy, actor=copy.candidate)

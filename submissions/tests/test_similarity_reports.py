@@ -11,14 +11,14 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_q.tasks import async_task
 
-from accounts.models import User
-from exams.models import Exam, ExamSession, Problem
+from exams.models import Exam, ExamSession
 from exams.services import session_start
 from monitoring.models import Incident
 from submissions.models import SimilarityMatch
 from submissions.services import session_final_submit, submission_create
 from submissions.tasks import similarity_report_for_exam
 from submissions.tests import similarity_programs as programs
+from submissions.tests.factories import coding_exam_create, exam_taken
 
 pytestmark = pytest.mark.django_db
 
@@ -56,41 +56,19 @@ def assert_regions_pair_renamed_functions(
 
 
 @pytest.fixture
-def coding_exam() -> Exam:
-    exam = Exam.objects.create(title="Graphs", duration_minutes=60)
-    Problem.objects.create(
-        exam=exam,
-        title="Shortest path",
-        statement="Find it.",
-        starter_code=programs.PY_STARTER,
-        language="python",
-        order=1,
-    )
-    return exam
-
-
-def take_exam(exam: Exam, username: str, code: str, *, final: bool = True) -> ExamSession:
-    user = User.objects.create_user(
-        username=username, email=f"{username}@example.com", password="pw-123456789"
-    )
-    session, _ = session_start(candidate=user, exam=exam, consent=True)
-    problem = exam.problems.get()
-    submission_create(session=session, problem_id=problem.pk, code="draft\n")
-    submission_create(session=session, problem_id=problem.pk, code=code)
-    if final:
-        session = session_final_submit(session=session, actor=user)
-    return session
+def coding_exam(db) -> Exam:  # noqa: ANN001
+    return coding_exam_create()
 
 
 @pytest.fixture
 def cohort(coding_exam) -> dict[str, ExamSession]:  # noqa: ANN001
     """Five candidates: a copier, their source, an independent solver, two starter-only."""
     return {
-        "original": take_exam(coding_exam, "olivia", programs.PY_ORIGINAL),
-        "copy": take_exam(coding_exam, "carl", programs.PY_COPY),
-        "independent": take_exam(coding_exam, "ines", programs.PY_INDEPENDENT),
-        "starter_one": take_exam(coding_exam, "sam", programs.PY_STARTER),
-        "starter_two": take_exam(
+        "original": exam_taken(coding_exam, "olivia", programs.PY_ORIGINAL),
+        "copy": exam_taken(coding_exam, "carl", programs.PY_COPY),
+        "independent": exam_taken(coding_exam, "ines", programs.PY_INDEPENDENT),
+        "starter_one": exam_taken(coding_exam, "sam", programs.PY_STARTER),
+        "starter_two": exam_taken(
             coding_exam, "sue", programs.PY_STARTER.replace(STUB, "    return -1\n")
         ),
     }
@@ -191,8 +169,8 @@ def test_independent_and_starter_only_sessions_are_never_flagged(coding_exam, co
 
 
 def test_running_sessions_are_not_compared(coding_exam):
-    take_exam(coding_exam, "olivia", programs.PY_ORIGINAL)
-    take_exam(coding_exam, "carl", programs.PY_COPY, final=False)
+    exam_taken(coding_exam, "olivia", programs.PY_ORIGINAL)
+    exam_taken(coding_exam, "carl", programs.PY_COPY, final=False)
 
     report = report_json(coding_exam)
 
@@ -203,7 +181,7 @@ def test_running_sessions_are_not_compared(coding_exam):
 def test_a_candidate_is_never_compared_with_their_own_earlier_session(coding_exam, proctor):
     from exams.services import session_terminate
 
-    first = take_exam(coding_exam, "olivia", programs.PY_ORIGINAL, final=False)
+    first = exam_taken(coding_exam, "olivia", programs.PY_ORIGINAL, final=False)
     session_terminate(session=first, actor=proctor, reason="restart")
     session, _ = session_start(candidate=first.candidate, exam=coding_exam, consent=True)
     submission_create(
@@ -227,8 +205,8 @@ def test_task_runs_when_the_last_session_of_the_exam_ends(
     monkeypatch.setattr("submissions.reports.async_task", async_task_spy)
     # On-commit callbacks run when each block ends, as after a real request's commit.
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        original = take_exam(coding_exam, "olivia", programs.PY_ORIGINAL)
-        copy = take_exam(coding_exam, "carl", programs.PY_COPY, final=False)
+        original = exam_taken(coding_exam, "olivia", programs.PY_ORIGINAL)
+        copy = exam_taken(coding_exam, "carl", programs.PY_COPY, final=False)
     # Olivia handed in, but the copier is still writing: nothing is compared yet.
     assert callbacks
     assert enqueued == []
