@@ -1,7 +1,9 @@
 """Inverted index of fingerprints: which submissions share which hashes.
 
-Candidate pairs come only from hashes that two submissions have in common, so the work grows with
-the number of shared fingerprints, not with the square of the number of submissions.
+The index is a sparse submission-by-hash matrix M; its transpose, row by row, is the posting
+list hash -> submissions. Pairs come only from hashes two submissions have in common (M @ M.T),
+so the work grows with the number of shared fingerprints, not with the square of the number of
+submissions.
 """
 
 from __future__ import annotations
