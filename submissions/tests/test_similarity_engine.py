@@ -346,3 +346,14 @@ def test_windows_line_endings_keep_line_numbers() -> None:
     unix = code_tokenize(programs.PY_ORIGINAL, "python")
     windows = code_tokenize(programs.PY_ORIGINAL.replace("\n", "\r\n"), "python")
     assert [(t.kind, t.line) for t in unix] == [(t.kind, t.line) for t in windows]
+
+
+def test_copy_padded_with_unrelated_code_keeps_a_high_score() -> None:
+    # Doubling the copy's size with someone else's code must not dilute the evidence.
+    extra = programs.PY_INDEPENDENT.replace("def ", "def extra_")
+    padded = programs.PY_COPY + "\n\n" + extra
+    sources = [Source("original", programs.PY_ORIGINAL), Source("padded", padded)]
+
+    results = compare(sources, starter=programs.PY_STARTER, language="python")
+
+    assert len(results) == 1 and results[0].score >= 0.8
