@@ -125,6 +125,7 @@ def stop_servers(servers: list[subprocess.Popen]) -> None:
 
 def create_sessions(count: int) -> list[tuple[str, str]]:
     """(session id, access token) for ``count`` candidates, each with a fresh running session."""
+    from django.utils import timezone
     from rest_framework_simplejwt.tokens import AccessToken
 
     from accounts.models import CandidateProfile, User
@@ -152,6 +153,9 @@ def create_sessions(count: int) -> list[tuple[str, str]]:
         user = existing[f"bench-{i:05d}"]
         session, _token = session_start(candidate=user, exam=exam, consent=True)
         out.append((str(session.pk), str(AccessToken.for_user(user))))
+    # Starting hundreds of sessions takes a while; as far as liveness goes they all start now
+    # (otherwise the first batch of the early ones would rightly record an offline silence).
+    ExamSession.objects.filter(pk__in=[sid for sid, _ in out]).update(started_at=timezone.now())
     return out
 
 
@@ -331,7 +335,10 @@ def main() -> None:
     )
     parser.add_argument("--keep-db", action="store_true", help="do not recreate the database")
     parser.add_argument(
-        "--log-dir", type=Path, default=Path("/tmp"), help="server logs go here"  # noqa: S108
+        "--log-dir",
+        type=Path,
+        default=Path("/tmp"),  # noqa: S108 - logs only, named per port
+        help="server logs go here",
     )
     args = parser.parse_args()
     steps = [int(n) for n in args.candidates.split(",")]
@@ -355,7 +362,9 @@ def main() -> None:
             args.candidates_now = count
             sessions = create_sessions(count)
             connection.close()
+            load_before = os.getloadavg()[0]
             stats, elapsed, sent = asyncio.run(run_step(args, sessions))
+            load_after = os.getloadavg()[0]
             time.sleep(0.5)  # let the last responses' transactions settle
             rows = stored_rows([sid for sid, _ in sessions])
             sent_total = sum(sent.values())
@@ -376,13 +385,15 @@ def main() -> None:
                 "errors": sum(stats.errors.values()),
                 "error_kinds": stats.errors,
                 "lost_events": sent_total - rows,
+                "loadavg_1m_before_after": [round(load_before, 2), round(load_after, 2)],
             }
             results.append(result)
             print(
                 f"N={count:5d} workers={args.workers} {result['requests_per_s']:7.1f} req/s "
                 f"{result['events_stored_per_s']:7.1f} events/s  p50={result['p50_ms']} ms "
                 f"p95={result['p95_ms']} ms p99={result['p99_ms']} ms max={result['max_ms']} ms "
-                f"errors={result['errors']} {stats.errors or ''} lost={result['lost_events']}",
+                f"errors={result['errors']} {stats.errors or ''} lost={result['lost_events']} "
+                f"load={load_before:.1f}->{load_after:.1f}",
                 flush=True,
             )
     finally:

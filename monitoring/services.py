@@ -61,17 +61,32 @@ class IngestResult:
         }
 
 
-def _count_in_window(keys_amounts: list[tuple[str, int]], window: int) -> list[int]:
-    """Add to fixed-window counters; the new totals. One round trip when the cache is Redis."""
-    from django.core.cache.backends.redis import RedisCache
+_redis_client = None
 
-    if isinstance(cache, RedisCache):
-        client = cache._cache.get_client(write=True)
-        pipe = client.pipeline(transaction=False)
+
+def _redis() -> Any:
+    """One client (and connection pool) per process, shared by every thread.
+
+    Django's cache handler builds a cache object, and so a Redis connection, per request
+    context under ASGI; the rate limit runs on every ingest request and must not reconnect.
+    """
+    global _redis_client  # noqa: PLW0603 - created once per process on first use
+    if _redis_client is None:
+        import redis
+
+        _redis_client = redis.Redis.from_url(settings.REDIS_URL)
+    return _redis_client
+
+
+def _count_in_window(keys_amounts: list[tuple[str, int]], window: int) -> list[int]:
+    """Add to fixed-window counters; the new totals. One round trip when Redis is configured."""
+    if settings.REDIS_URL:
+        prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+        pipe = _redis().pipeline(transaction=False)
         for key, amount in keys_amounts:
-            full_key = cache.make_and_validate_key(key)
-            pipe.incrby(full_key, amount)
-            pipe.expire(full_key, window + 1, nx=True)
+            key = f"{prefix}:{key}" if prefix else key
+            pipe.incrby(key, amount)
+            pipe.expire(key, window + 1, nx=True)
         return [int(v) for v in pipe.execute()[::2]]
     totals = []
     for key, amount in keys_amounts:
@@ -87,7 +102,8 @@ def _count_in_window(keys_amounts: list[tuple[str, int]], window: int) -> list[i
 def ingest_rate_limit_hit(*, session_id: Any, events: int) -> None:
     """Count one ingest request of ``events`` events for the session; 429 when over the limit.
 
-    Fixed windows in the Django cache (Redis in production, shared by every worker process).
+    Fixed windows in Redis when REDIS_URL is set (shared by every worker process), in the
+    local-memory cache otherwise.
     """
     window = settings.MONITORING_RATE_WINDOW_S
     now = time.time()
