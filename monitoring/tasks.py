@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .services import monitoring_sweep
+from .sweep import monitoring_sweep
 
 
 def sweep_monitoring() -> dict[str, int]:

@@ -6,6 +6,7 @@ REDIS_URL is set (CI runs both).
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -75,6 +76,16 @@ async def test_messages_before_authentication_close_the_socket(session) -> None:
     assert await database_sync_to_async(MonitoringLog.objects.count)() == 0
 
 
+async def test_a_silent_unauthenticated_socket_is_closed(session, settings) -> None:
+    settings.MONITORING_WS_AUTH_TIMEOUT_S = 0.2
+    communicator = exam_socket(session)
+    assert (await communicator.connect())[0]
+    reply = await communicator.receive_json_from(timeout=2)
+    assert reply["data"]["code"] == "auth_timeout"
+    closed = await communicator.receive_output(timeout=2)
+    assert closed == {"type": "websocket.close", "code": 4401}
+
+
 async def test_bad_token_in_first_message_closes(session) -> None:
     communicator = exam_socket(session)
     await communicator.connect()
@@ -108,7 +119,7 @@ async def test_events_over_the_socket_are_acked_and_idempotent(candidate, sessio
     ready = await communicator.receive_json_from(timeout=2)
     assert ready == {
         "event": "ready",
-        "data": {"session_id": str(session.pk), "highest_contiguous_seq": 0},
+        "data": {"session_id": str(session.pk), "highest_contiguous_seq": 0, "max_seq": 0},
     }
     batch = [event(1), event(2), {"seq": 3, "type": "bogus", "ts": event(3)["ts"]}]
     await communicator.send_json_to({"type": "events", "id": "m1", "events": batch})
@@ -135,10 +146,18 @@ async def test_proctor_receives_a_new_incident_within_a_second(
     feed = proctor_socket(proctor_token)
     exam_feed = proctor_socket(proctor_token, exam_id=exam.pk)
     other_exam_feed = proctor_socket(proctor_token, exam_id=exam.pk + 1000)
+    snapshots = []
     for socket in (feed, exam_feed, other_exam_feed):
         connected, _ = await socket.connect()
         assert connected
-        assert (await socket.receive_json_from(timeout=1))["event"] == "ready"
+        ready = await socket.receive_json_from(timeout=1)
+        assert ready["event"] == "ready"
+        snapshots.append(ready["data"]["sessions"])
+    # The opening snapshot: the running session, in the all-exams and its exam's feed only.
+    assert [s["session_id"] for s in snapshots[0]] == [str(session.pk)]
+    assert [s["session_id"] for s in snapshots[1]] == [str(session.pk)]
+    assert snapshots[2] == []
+    assert snapshots[0][0]["open_incidents"] == 0
 
     candidate_token = await database_sync_to_async(access_token_for)(candidate)
     page = exam_socket(session, token=candidate_token)
@@ -181,3 +200,16 @@ async def test_candidate_is_told_of_termination_at_once(candidate, session, proc
     connected, code = await exam_socket(session, token=token).connect()
     assert not connected
     assert code == 4409
+
+
+async def test_an_idle_socket_stays_open(candidate, session) -> None:
+    # With the Redis layer, a consumer blocks in BZPOPMIN for 5 s at a time; a read timeout
+    # as short as that (redis-py 8's default) used to kill quiet sockets after a few seconds.
+    token = await database_sync_to_async(access_token_for)(candidate)
+    page = exam_socket(session, token=token)
+    assert (await page.connect())[0]
+    await page.receive_json_from(timeout=1)  # ready
+    await asyncio.sleep(11)
+    await page.send_json_to({"type": "ping", "id": 7})
+    assert await page.receive_json_from(timeout=2) == {"event": "pong", "data": {"id": 7}}
+    await page.disconnect()

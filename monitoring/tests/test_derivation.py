@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from exams.services import session_end
 from monitoring.models import Incident, SessionMonitor
-from monitoring.services import events_ingest, monitoring_sweep
+from monitoring.services import events_ingest
+from monitoring.sweep import monitoring_sweep
 
 from .conftest import event
 
