@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,6 +11,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsCandidate, IsReviewer
 from exams.models import Problem
 from exams.selectors import session_for_user
+from monitoring.parsers import NestingSafeJSONParser
 from proctoring_site.exceptions import NotFoundError
 from proctoring_site.pagination import StandardPagination
 
@@ -35,7 +35,7 @@ class SubmitApi(APIView):
 
     permission_classes = [IsCandidate]
     # No urlencoded form parser: it would replace bytes that are not UTF-8 without telling.
-    parser_classes = [JSONParser, RawTextMultiPartParser]
+    parser_classes = [NestingSafeJSONParser, RawTextMultiPartParser]
 
     @extend_schema(request=SubmitInputSerializer, responses={201: SubmissionOutputSerializer})
     def post(self, request: Request) -> Response:
@@ -101,6 +101,7 @@ class FinalSubmitApi(APIView):
     """A candidate hands in: the session becomes submitted; repeating it answers the same."""
 
     permission_classes = [IsCandidate]
+    parser_classes = [NestingSafeJSONParser]
 
     @extend_schema(request=FinalSubmitInputSerializer, responses={200: FinalSubmitOutputSerializer})
     def post(self, request: Request) -> Response:

@@ -526,3 +526,15 @@ def test_ids_beyond_64_bits_are_400_not_a_database_error(candidate, session, pro
     assert submitted.status_code == 400
     assert listed.status_code == 400
     assert problem.status_code == 404
+
+
+@pytest.mark.parametrize("url", [SUBMIT_URL, FINAL_URL])
+def test_absurdly_nested_json_is_a_400_not_a_crash(candidate, session, client_for, url):
+    nested = "[" * 50_000 + "]" * 50_000
+    response = client_for(candidate).generic(
+        "POST", url, f'{{"code": {nested}}}', content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert error_code(response) == "malformed_request"
+    assert not CodeSubmission.objects.exists()
