@@ -162,9 +162,7 @@ class Program:
     def text(self) -> str:
         helpers = "\n\n\n".join("\n".join(f) for f in self.functions)
         solve = "def solve(rows):\n" + "\n".join(self.solve_body)
-        head, tail = STARTER.split(
-            "def solve(rows):\n    # TODO: compute the answer for"
-        )
+        head, tail = STARTER.split("def solve(rows):\n    # TODO: compute the answer for")
         tail = tail.split("return 0\n", 1)[1]
         return head + helpers + "\n\n\n" + solve + "\n" + tail
 
@@ -237,9 +235,7 @@ class Generator:
                 lines.append(f"{pad}{self.var()} += {self.expr()}")
             elif choice < 0.7:
                 v = self.var()
-                lines.append(
-                    f"{pad}{v} = [{self.expr()} for {v} in {self.var()} if {self.cond()}]"
-                )
+                lines.append(f"{pad}{v} = [{self.expr()} for {v} in {self.var()} if {self.cond()}]")
             elif choice < 0.78:
                 lines.append(f"{pad}{self.var()}[{self.var()}] = {self.expr()}")
             else:
@@ -255,9 +251,7 @@ class Generator:
         names = [f"{a}_{b}" for a in FUNCTION_WORDS for b in NOUNS]
         chosen = self.rng.sample(names, 9)
         functions = [self.function(name) for name in chosen]
-        calls = [
-            f"    {self.var()} = {name}(rows)" for name in self.rng.sample(chosen, 4)
-        ]
+        calls = [f"    {self.var()} = {name}(rows)" for name in self.rng.sample(chosen, 4)]
         solve = ["    answer = 0", *calls, f"    return {self.expr()}"]
         return Program(functions, solve)
 
@@ -327,9 +321,7 @@ def disguise(program: Program, rng: random.Random) -> Program:
             previous_header = previous.endswith(":")
             if original.strip() and not original.lstrip().startswith("#"):
                 previous = original.rstrip()
-            line = STRING_LITERAL.sub(
-                lambda _: f'"{rng.choice(PHRASES).upper()}"', line
-            )
+            line = STRING_LITERAL.sub(lambda _: f'"{rng.choice(PHRASES).upper()}"', line)
             if rng.random() < 0.15:
                 line = NUMBER_LITERAL.sub(lambda m: str(int(m.group(0)) + 1), line)
             line = IDENTIFIER.sub(rename, line)
@@ -349,9 +341,7 @@ def disguise(program: Program, rng: random.Random) -> Program:
                 out.append("")
             out.append(line)
             if simple and rng.random() < 0.04:
-                out.append(
-                    f"{indent}{rng.choice(WORDS)}_tmp = {rng.randint(0, 9)}"
-                )  # inserted
+                out.append(f"{indent}{rng.choice(WORDS)}_tmp = {rng.randint(0, 9)}")  # inserted
         return out
 
     functions = [edit(f) for f in program.functions]
@@ -359,9 +349,7 @@ def disguise(program: Program, rng: random.Random) -> Program:
     return Program(functions, edit(program.solve_body))
 
 
-def make_submissions(
-    count: int, seed: int = 7
-) -> tuple[list[Source], set[frozenset[str]]]:
+def make_submissions(count: int, seed: int = 7) -> tuple[list[Source], set[frozenset[str]]]:
     """``count`` submissions and the planted copy rings (pairs of ids that share an origin)."""
     rng = random.Random(seed)
     generator = Generator(rng)
@@ -376,9 +364,7 @@ def make_submissions(
             # of an earlier independent candidate. Rings stay small, as cheating rings do;
             # N copies of one source would be N*(N-1)/2 genuine pairs to report.
             roots = set(origin.values())
-            independents = [
-                s.id for s in sources if s.id not in origin and s.id not in roots
-            ]
+            independents = [s.id for s in sources if s.id not in origin and s.id not in roots]
             if seeds and (not independents or rng.random() < 0.5):
                 base, root = seeds.pop(), f"seed{len(seeds)}"
             elif independents:
@@ -417,9 +403,7 @@ def make_submissions(
 SEPARATION_FLOOR = 0.1
 
 
-def run(
-    sources: list[Source], threshold: float = DEFAULT_THRESHOLD
-) -> tuple[float, float, list]:
+def run(sources: list[Source], threshold: float = DEFAULT_THRESHOLD) -> tuple[float, float, list]:
     """Wall and CPU seconds of one whole report, and the report."""
     started, cpu_started = time.perf_counter(), time.process_time()
     results = compare(sources, starter=STARTER, language="python", threshold=threshold)
@@ -449,9 +433,7 @@ def main() -> None:
         # Separation: the weakest planted copy against the strongest unrelated pair.
         _, _, everything = run(sources, threshold=SEPARATION_FLOOR)
         copy_scores = [r.score for r in everything if frozenset((r.a, r.b)) in planted]
-        other_scores = [
-            r.score for r in everything if frozenset((r.a, r.b)) not in planted
-        ]
+        other_scores = [r.score for r in everything if frozenset((r.a, r.b)) not in planted]
         print(
             f"{size:>5} {lines:>7} {lines / size:>9.0f} {elapsed:>7.2f} "
             f"{cpu:>6.2f} {1000 * cpu / size:>10.1f} {peak / 2**20:>8.1f} {len(flagged):>8} "

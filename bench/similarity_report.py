@@ -3,8 +3,9 @@
 ``bench/similarity.py`` times the engine alone; this one times what the django-q2 task does:
 load every candidate's final submission from the database, compare them, store the matches and
 raise two incidents per match, then a second, idempotent run over the same exam (what happens
-when a late candidate finishes); peak traced memory comes from a third run under tracemalloc. Submissions are the engine benchmark's synthetic ones (about
-200 lines of Python each, with planted rings of disguised copies).
+when a late candidate finishes); peak traced memory comes from a third run under tracemalloc.
+Submissions are the engine benchmark's synthetic ones (about 200 lines of Python each, with
+planted rings of disguised copies).
 
 Runs on a throw-away SQLite file by default (or the database in BENCH_DATABASE_URL, which is
 migrated and filled: use a scratch database).

@@ -89,9 +89,7 @@ def compare(
     _check_parameters(submissions, threshold, k, window, common_fraction, min_shared)
     groups: dict[str, list[int]] = {}
     for position, source in enumerate(submissions):
-        groups.setdefault(language_normalize(source.language or language), []).append(
-            position
-        )
+        groups.setdefault(language_normalize(source.language or language), []).append(position)
 
     results: list[tuple[int, int, PairResult]] = []
     for group_language, positions in groups.items():

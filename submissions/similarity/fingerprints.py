@@ -48,9 +48,7 @@ def kgram_hashes(tokens: Sequence[Token], k: int) -> np.ndarray:
     count = len(tokens) - k + 1
     if count <= 0:
         return np.empty(0, dtype=np.uint64)
-    ids = np.fromiter(
-        (_token_id(t.kind) for t in tokens), dtype=np.uint64, count=len(tokens)
-    )
+    ids = np.fromiter((_token_id(t.kind) for t in tokens), dtype=np.uint64, count=len(tokens))
     hashes = np.zeros(count, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for offset in range(k):
@@ -75,9 +73,7 @@ class Fingerprints:
 
     def select(self, keep: np.ndarray) -> Fingerprints:
         """Return the fingerprints where the boolean mask ``keep`` is true, order preserved."""
-        return Fingerprints(
-            self.hashes[keep], self.first_lines[keep], self.last_lines[keep]
-        )
+        return Fingerprints(self.hashes[keep], self.first_lines[keep], self.last_lines[keep])
 
 
 def winnow(hashes: np.ndarray, window: int) -> np.ndarray:
@@ -108,9 +104,7 @@ def fingerprint(tokens: Sequence[Token], k: int, window: int) -> Fingerprints:
     """Return the winnowed k-gram fingerprints of ``tokens`` with the lines each one covers."""
     hashes = kgram_hashes(tokens, k)
     positions = winnow(hashes, window)
-    first = np.fromiter(
-        (tokens[p].line for p in positions), dtype=np.int32, count=len(positions)
-    )
+    first = np.fromiter((tokens[p].line for p in positions), dtype=np.int32, count=len(positions))
     last = np.fromiter(
         (tokens[p + k - 1].end_line for p in positions),
         dtype=np.int32,

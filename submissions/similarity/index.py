@@ -80,5 +80,5 @@ def similar_pairs(
         scores = counts / np.maximum(np.minimum(sizes[first], sizes[second]), 1)
         keep = (second > first) & (counts >= min_shared) & (scores >= threshold)
         parts.append((first[keep], second[keep], counts[keep], scores[keep]))
-    first, second, counts, scores = (np.concatenate(column) for column in zip(*parts))
+    first, second, counts, scores = (np.concatenate(column) for column in zip(*parts, strict=True))
     return SimilarPairs(first, second, counts, scores)

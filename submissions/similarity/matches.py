@@ -92,15 +92,10 @@ def matching_regions(
             ends[(ia, ib)] = region_index
 
     kept = [r for r in regions if r.size >= min_fingerprints] or regions
-    return [
-        Match((r.a_from, r.a_to), (r.b_from, r.b_to))
-        for r in _merge_adjacent(kept, line_gap)
-    ]
+    return [Match((r.a_from, r.a_to), (r.b_from, r.b_to)) for r in _merge_adjacent(kept, line_gap)]
 
 
-def _find_chain(
-    ends: dict[tuple[int, int], int], ia: int, ib: int, max_gap: int
-) -> int | None:
+def _find_chain(ends: dict[tuple[int, int], int], ia: int, ib: int, max_gap: int) -> int | None:
     # Prefer the closest predecessor so parallel chains (repeated code) stay apart.
     best: tuple[int, int] | None = None
     for da in range(1, max_gap + 1):

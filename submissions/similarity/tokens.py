@@ -240,9 +240,7 @@ _LEXER_OPTIONS: dict[str, dict[str, bool]] = {"php": {"startinline": True}}
 @cache
 def _lexer(alias: str) -> Lexer:
     # stripnl/ensurenl off: offsets and line numbers must match the submitted text exactly.
-    return get_lexer_by_name(
-        alias, stripnl=False, ensurenl=False, **_LEXER_OPTIONS.get(alias, {})
-    )
+    return get_lexer_by_name(alias, stripnl=False, ensurenl=False, **_LEXER_OPTIONS.get(alias, {}))
 
 
 def _pygments_tokenize(code: str, lexer: Lexer) -> list[Token]:
@@ -254,12 +252,7 @@ def _pygments_tokenize(code: str, lexer: Lexer) -> list[Token]:
         start_line = line
         end_line = line + value.rstrip("\n").count("\n")
         line += newlines
-        if (
-            ttype in TextToken
-            or ttype in Comment
-            or ttype in String.Doc
-            or not value.strip()
-        ):
+        if ttype in TextToken or ttype in Comment or ttype in String.Doc or not value.strip():
             # Whitespace and comments (preprocessor lines included) carry no program shape.
             continue
         if ttype in String:
@@ -279,9 +272,7 @@ def _pygments_tokenize(code: str, lexer: Lexer) -> list[Token]:
             tokens.append(Token(IDENTIFIER, start_line, end_line))
         elif ttype in Punctuation:
             # Some lexers glue punctuation runs like ");" - split so spacing cannot matter.
-            tokens.extend(
-                Token(ch, start_line, start_line) for ch in value if not ch.isspace()
-            )
+            tokens.extend(Token(ch, start_line, start_line) for ch in value if not ch.isspace())
         elif ttype in Keyword or ttype in Operator or ttype in ErrorToken:
             tokens.append(Token("".join(value.split()), start_line, end_line))
         else:

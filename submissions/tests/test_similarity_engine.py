@@ -93,9 +93,7 @@ def test_disguised_python_copy_is_matched_with_the_right_line_ranges() -> None:
         Source("independent", programs.PY_INDEPENDENT),
     ]
 
-    results = compare(
-        sources, starter=programs.PY_STARTER, language="python", threshold=0.5
-    )
+    results = compare(sources, starter=programs.PY_STARTER, language="python", threshold=0.5)
 
     pair = only_pair(results, "original", "copy")
     assert (pair.a, pair.b) == ("original", "copy")
@@ -150,15 +148,15 @@ def test_independent_solutions_are_not_flagged(
 
     assert compare(sources, starter=starter, language=language) == []
     # Not merely under the threshold: they share next to nothing.
-    low = compare(
-        sources, starter=starter, language=language, threshold=0.0, min_shared=1
-    )
+    low = compare(sources, starter=starter, language=language, threshold=0.0, min_shared=1)
     assert all(result.score < 0.15 for result in low)
 
 
 def test_starter_code_alone_never_matches() -> None:
     body_one = "    return -1 if not grid else len(grid) * len(grid[0])\n"
-    body_two = "    total = 0\n    for row in grid:\n        total += row.count('#')\n    return total\n"
+    body_two = (
+        "    total = 0\n    for row in grid:\n        total += row.count('#')\n    return total\n"
+    )
     stub = "    # TODO: return the length of the shortest path from S to E, or -1\n    pass\n"
     assert stub in programs.PY_STARTER
     sources = [
@@ -166,10 +164,7 @@ def test_starter_code_alone_never_matches() -> None:
         Source("two", programs.PY_STARTER.replace(stub, body_two)),
     ]
 
-    assert (
-        compare(sources, starter=programs.PY_STARTER, language="python", threshold=0.0)
-        == []
-    )
+    assert compare(sources, starter=programs.PY_STARTER, language="python", threshold=0.0) == []
     # Without the starter the shared scaffold is exactly what would be flagged.
     without_starter = compare(sources, language="python")
     assert [(r.a, r.b) for r in without_starter] == [("one", "two")]
@@ -224,9 +219,7 @@ def test_every_supported_language_tokenizes_and_drops_comments(language: str) ->
 
 
 def test_renames_literals_comments_and_blank_lines_do_not_change_tokens() -> None:
-    first = (
-        "def area(w, h):\n    return w * h * 0.5  # half\n\nprint(area(3, 'four'))\n"
-    )
+    first = "def area(w, h):\n    return w * h * 0.5  # half\n\nprint(area(3, 'four'))\n"
     second = (
         "def surface(a, b):\n\n    '''Docs.'''\n    return a * b * 2  # twice\n\n\n"
         'print(surface(9, "five"))\n'
@@ -250,9 +243,7 @@ def test_results_are_deterministic_and_serialisable() -> None:
     assert first[0]["a"] == "original" and first[0]["b"] == "copy"
     assert set(first[0]) == {"a", "b", "score", "matches"}
     assert all(set(m) == {"a_lines", "b_lines"} for m in first[0]["matches"])
-    assert [r["score"] for r in first] == sorted(
-        (r["score"] for r in first), reverse=True
-    )
+    assert [r["score"] for r in first] == sorted((r["score"] for r in first), reverse=True)
     json.dumps(first)
 
 
@@ -321,9 +312,7 @@ def test_python_fallback_tokens_equal_tokenize_tokens(name: str) -> None:
     code = getattr(programs, name)
     # A trailing unclosed bracket forces the fallback without touching the program above it.
     fallback = code_tokenize(code + "oops = (\n", "python")
-    assert [t.kind for t in fallback][:-4] == [
-        t.kind for t in code_tokenize(code, "python")
-    ]
+    assert [t.kind for t in fallback][:-4] == [t.kind for t in code_tokenize(code, "python")]
 
 
 @pytest.mark.parametrize("language", sorted(SUPPORTED_LANGUAGES))
