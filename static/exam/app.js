@@ -429,7 +429,6 @@ function liveMessage(name, data) {
   if (name === "session.warning") {
     $("warning-text").textContent = data.message || "Please follow the exam rules.";
     $("warning-banner").hidden = false;
-    app.monitor.event("warning_shown", {});
   } else if (name === "session.terminated") {
     finish("terminated", data.reason);
   } else if (name === "session.status" && FINAL_STATUSES.has(data.status)) {
@@ -477,7 +476,6 @@ async function finalSubmit() {
   busy(button, true, "Finishing…");
   try {
     await app.view.submitAllChanged();
-    app.monitor.event("final_submit", {});
     await app.monitor.drain();
     await api.post("/submissions/final-submit", { session_id: app.session.id });
     await finish("submitted", "");
