@@ -95,6 +95,10 @@ export class Monitor {
       if (window.screen.isExtended) this.event("displays_changed", { ...displays(), at_start: true });
       this.on(window.screen, "change", () => this.event("displays_changed", displays()));
     }
+    // A page that starts (or comes back after a reload, which hid the old page) states where it
+    // stands, so an incident opened by the unload is closed by the reload.
+    if (document.visibilityState === "visible") this.event("tab_visible", { reason: "page_loaded" });
+    if (document.hasFocus()) this.event("window_focus", { reason: "page_loaded" });
     this.watchTrack(this.camera, "camera");
     this.watchTrack(this.microphone, "microphone");
     const heartbeat = Math.max(5, Math.min(15, Math.floor((this.policy.heartbeat_timeout_s || 30) / 3)));
