@@ -386,15 +386,16 @@ def test_reload_in_the_middle_loses_no_events_and_duplicates_none(
     page.get_by_role("tab").first.wait_for(timeout=30000)
     exam_page.shot(page, "exam-after-reload")
     wait_for(
-        lambda: exam_page.queue(session_id)["pending"] == []
-        and exam_page.queue(session_id)["nextSeq"] > created + 1,
+        lambda: (
+            exam_page.queue(session_id)["pending"] == []
+            and exam_page.queue(session_id)["nextSeq"] > created + 1
+        ),
         timeout=30,
         what="the queue to empty after the reload",
     )
 
     logs = {
-        log.seq: log
-        for log in MonitoringLog.objects.filter(session_id=session_id).order_by("seq")
+        log.seq: log for log in MonitoringLog.objects.filter(session_id=session_id).order_by("seq")
     }
     assert sorted(logs) == list(range(1, max(logs) + 1)), "events were lost (gaps in seq)"
     assert max(logs) >= created
