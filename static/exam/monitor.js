@@ -195,9 +195,8 @@ export class Monitor {
     if (this.stopped) return;
     const form = new FormData();
     form.append("session_id", this.sessionId);
-    form.append("started_at", startedAt.toISOString());
-    form.append("duration_s", seconds.toFixed(3));
-    form.append("audio", blob, "chunk.wav");
+    form.append("captured_at", startedAt.toISOString());
+    form.append("audio", blob, `chunk-${seconds.toFixed(1)}s.wav`);
     try {
       await this.api.post(ENDPOINTS.audio, form);
       this.update({ audioSent: this.state.audioSent + 1 });
