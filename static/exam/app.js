@@ -61,15 +61,15 @@ function showError(id, message) {
   element.hidden = !message;
 }
 
+// A busy button says what is happening; it gets its own label back when the work is done.
 function busy(button, isBusy, label) {
   button.disabled = isBusy;
-  if (label) {
-    if (isBusy) {
-      button.dataset.label = button.textContent;
-      button.textContent = label;
-    } else if (button.dataset.label) {
-      button.textContent = button.dataset.label;
-    }
+  if (isBusy && label) {
+    button.dataset.label = button.textContent;
+    button.textContent = label;
+  } else if (!isBusy && button.dataset.label) {
+    button.textContent = button.dataset.label;
+    delete button.dataset.label;
   }
 }
 
