@@ -245,7 +245,7 @@ def test_whole_exam_from_sign_in_to_final_submit(
     exam_page.shot(page, "problem-submitted")
 
     # Frames reach the worker's analyzers, which see one face.
-    from analysis.models import AnalysisResult
+    from analysis.models import AnalysisResult, MediaItem
 
     wait_for(
         lambda: AnalysisResult.objects.filter(
@@ -259,10 +259,17 @@ def test_whole_exam_from_sign_in_to_final_submit(
         session_id=session_id, kind="frame", status="ok", face_count=0
     ).exists()
     wait_for(
-        lambda: AnalysisResult.objects.filter(session_id=session_id, kind="audio").exists(),
+        lambda: AnalysisResult.objects.filter(
+            session_id=session_id, kind="audio", status="ok"
+        ).exists(),
         timeout=60,
         what="an analysed audio chunk",
     )
+    # The page's own 16 kHz mono PCM16 WAV chunks, one per audio_chunk_s (3 s here).
+    durations = MediaItem.objects.filter(session_id=session_id, kind="audio").values_list(
+        "duration_s", flat=True
+    )
+    assert durations and all(abs(d - 3.0) < 0.05 for d in durations), list(durations)
 
     # Switching tabs longer than the threshold becomes a tab incident with its duration.
     exam_page.hide_tab(3.5)

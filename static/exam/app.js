@@ -531,6 +531,8 @@ async function finish(status, reason) {
   if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
   $("countdown").hidden = true;
   $("warning-banner").hidden = true;
+  $("connection-banner").hidden = true;
+  $("monitor-status").textContent = "Monitoring stopped: camera and microphone are off.";
   let text = END_TEXT[status] || END_TEXT.ended;
   if (reason && status !== "submitted") text += ` Reason: ${reason}`;
   $("done-text").textContent = text;
