@@ -128,12 +128,15 @@ class ExamPage:
         self.page.goto(f"{self.server.url}/exam/")
 
     def sign_in(self, username: str) -> None:
+        """Sign in with the keyboard only: type, Tab to the next field, Enter to submit."""
         self.open()
         self.page.get_by_role("heading", name="Sign in").wait_for()
-        self.page.get_by_label("Username").fill(username)
-        self.page.get_by_label("Password").fill(PASSWORD)
+        self.page.get_by_label("Username").focus()
+        self.page.keyboard.type(username)
+        self.page.keyboard.press("Tab")
+        self.page.keyboard.type(PASSWORD)
         self.shot(self.page, "sign-in")
-        self.page.get_by_role("button", name="Sign in").click()
+        self.page.keyboard.press("Enter")
         self.page.get_by_role("heading", name="Choose your exam").wait_for()
         self.shot(self.page, "choose-exam")
 
@@ -143,6 +146,8 @@ class ExamPage:
         for check in ("browser", "camera", "microphone", "fullscreen"):
             item = self.page.locator(f'#check-list [data-check="{check}"]')
             assert item.get_attribute("data-result") == "pass", item.inner_text()
+            assert ": OK — " in item.inner_text()  # said in words, not by colour alone
+        self.assert_controls_labelled()
         self.shot(self.page, "system-check")
         self.page.get_by_role("button", name="Continue to consent").click()
 
@@ -214,6 +219,17 @@ class ExamPage:
             }"""
         )
 
+    def assert_controls_labelled(self) -> None:
+        """Every visible control has an accessible name (a label, aria-label or its text)."""
+        unlabelled = self.page.evaluate(
+            """() => [...document.querySelectorAll('input, select, textarea, button')]
+                .filter((el) => el.offsetParent !== null)
+                .filter((el) => !((el.labels && el.labels.length)
+                    || el.getAttribute('aria-label') || el.textContent.trim()))
+                .map((el) => el.outerHTML.slice(0, 80))"""
+        )
+        assert not unlabelled, f"controls without a label: {unlabelled}"
+
     def assert_no_script_errors(self) -> None:
         assert not self.errors, f"JavaScript errors on the page: {self.errors}"
 
@@ -240,6 +256,12 @@ def test_whole_exam_from_sign_in_to_final_submit(
     page.keyboard.type("pass")
     code = editor.input_value()
     assert code == "def two_sum(numbers, target):\n    seen = {}\n        pass"
+    exam_page.assert_controls_labelled()
+    # Tab stays in the editor; Escape then Tab moves on (no keyboard trap).
+    page.keyboard.press("Escape")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") != "TEXTAREA"
+    assert editor.input_value() == code
     page.get_by_role("button", name="Submit this solution").click()
     page.get_by_text("Version 1 submitted").wait_for()
     exam_page.shot(page, "problem-submitted")
@@ -475,3 +497,96 @@ def _parse(value: str):  # noqa: ANN202
 
     parsed = parse_datetime(value)
     return parsed if parsed.tzinfo else timezone.make_aware(parsed)
+
+
+def test_system_check_explains_a_refused_camera_and_microphone(
+    live_asgi_server, candidate, timed_exam, launch_browser, screenshot
+):
+    page = launch_browser(grant_media=False).new_page()
+    exam_page = ExamPage(page, live_asgi_server, screenshot)
+    exam_page.sign_in(candidate.username)
+    page.get_by_role("button", name="Continue to the system check").click()
+    page.get_by_text("The check failed").wait_for()
+    exam_page.shot(page, "system-check-refused")
+    camera = page.locator('#check-list [data-check="camera"]')
+    microphone = page.locator('#check-list [data-check="microphone"]')
+    assert camera.get_attribute("data-result") == "fail"
+    assert "Problem — Permission to use the camera was denied" in camera.inner_text()
+    assert "Permission to use the microphone was denied" in microphone.inner_text()
+    assert page.get_by_role("button", name="Continue to consent").is_disabled()
+    assert not ExamSession.objects.filter(candidate=candidate).exists()
+    exam_page.assert_no_script_errors()
+
+
+def test_page_modules_encode_audio_and_keep_the_event_queue(live_asgi_server, page):
+    """The page's own modules, run in Chromium: WAV encoding, downsampling, the queue."""
+    page.goto(f"{live_asgi_server.url}/exam/")
+    result = page.evaluate(
+        """async () => {
+            const media = await import('/static/exam/media.js');
+            const { EventQueue } = await import('/static/exam/event-queue.js');
+            const out = {};
+            const wav = new DataView(await media.encodeWav(new Float32Array(16000)).arrayBuffer());
+            const text = (o, n) => String.fromCharCode(
+                ...Array.from({length: n}, (_, i) => wav.getUint8(o + i)));
+            out.wav = {riff: text(0, 4), wave: text(8, 4), format: wav.getUint16(20, true),
+                channels: wav.getUint16(22, true), rate: wav.getUint32(24, true),
+                bits: wav.getUint16(34, true), bytes: wav.byteLength};
+            for (const rate of [48000, 44100]) {
+                const down = new media.Downsampler(rate);
+                let length = 0, energy = 0;
+                for (let start = 0; start < rate; start += 128) {
+                    const block = Float32Array.from({length: 128},
+                        (_, i) => 0.5 * Math.sin(2 * Math.PI * 440 * (start + i) / rate));
+                    const samples = down.push(block);
+                    length += samples.length;
+                    for (const s of samples) energy += s * s;
+                }
+                const fed = Math.ceil(rate / 128) * 128;
+                out[rate] = {length, expected: fed * 16000 / rate, rms: Math.sqrt(energy / length)};
+            }
+            // The queue: seqs persist across instances (a reload); acks remove; errors keep.
+            localStorage.clear();
+            const answers = [];
+            const api = {post: async (path, body) => {
+                const next = answers.shift();
+                if (next instanceof Error) throw next;
+                return next(body);
+            }};
+            const first = new EventQueue({api, sessionId: 's1'});
+            first.push('copy', {length: 3});
+            first.push('paste', {length: 9});
+            first.stop();
+            const second = new EventQueue({api, sessionId: 's1'});
+            second.push('heartbeat');
+            out.seqs = second.load().pending.map((e) => e.seq);
+            const unreachable = Object.assign(new Error('down'), {status: 0});
+            answers.push(unreachable);
+            second.stopped = false;
+            await second.flush();
+            out.afterError = second.stats().pending;
+            answers.push((body) => ({accepted: [1, 3], duplicates: [2], rejected: [],
+                highest_contiguous_seq: 3}));
+            second.failures = 0;
+            await second.flush();
+            out.afterAck = second.stats();
+            second.stop();
+            return out;
+        }"""
+    )
+    assert result["wav"] == {
+        "riff": "RIFF",
+        "wave": "WAVE",
+        "format": 1,
+        "channels": 1,
+        "rate": 16000,
+        "bits": 16,
+        "bytes": 44 + 32000,
+    }
+    for rate in ("48000", "44100"):
+        assert abs(result[rate]["length"] - result[rate]["expected"]) <= 1, result[rate]
+        # A 440 Hz sine of amplitude 0.5 keeps its level (RMS 0.354) through the filter.
+        assert abs(result[rate]["rms"] - 0.354) < 0.01, result[rate]
+    assert result["seqs"] == [1, 2, 3]
+    assert result["afterError"] == 3
+    assert result["afterAck"] == {"pending": 0, "nextSeq": 4, "acked": 3}
