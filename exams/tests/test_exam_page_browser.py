@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -497,6 +498,50 @@ def _parse(value: str):  # noqa: ANN202
 
     parsed = parse_datetime(value)
     return parsed if parsed.tzinfo else timezone.make_aware(parsed)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"),
+    reason="needs REDIS_URL: with the in-memory channel layer a message published by the test "
+    "process cannot reach the server process's websockets (CI runs this on Redis)",
+)
+def test_proctor_warning_is_shown_at_once(
+    live_asgi_server, candidate, timed_exam, page, screenshot, settings
+):
+    from proctoring_site.realtime import session_publish
+
+    exam_page = ExamPage(page, live_asgi_server, screenshot)
+    session_id = exam_page.start(candidate.username, settings.MEDIA_RETENTION_DAYS)
+    page.wait_for_function(
+        "() => document.getElementById('monitor-status').textContent.includes('live link on')"
+    )
+    message = "Please keep your face in front of the camera."
+
+    def publish() -> None:
+        # Playwright's sync API keeps an event loop in this thread, where async_to_sync
+        # refuses to run: publish as the dashboard would, from a plain thread.
+        from django.db import connection
+
+        session_publish(
+            session_id=session_id,
+            event="session.warning",
+            data={"session_id": session_id, "message": message},
+        )
+        connection.close()
+
+    sender = threading.Thread(target=publish)
+    sender.start()
+    sender.join(timeout=10)
+    banner = page.get_by_role("alert").filter(has_text="Warning from your proctor")
+    banner.wait_for(timeout=10000)
+    exam_page.shot(page, "proctor-warning")
+    assert message in banner.inner_text()
+    page.get_by_role("button", name="Dismiss warning").press("Enter")
+    assert banner.is_hidden()
+    # A warning does not end anything.
+    assert page.get_by_role("tab").first.is_visible()
+    assert ExamSession.objects.get(pk=session_id).status == SessionStatus.IN_PROGRESS
+    exam_page.assert_no_script_errors()
 
 
 def test_system_check_explains_a_refused_camera_and_microphone(
