@@ -498,13 +498,18 @@ async function timeUp() {
 }
 
 // The server says the session is over (409 somewhere, or time ran out): ask it why.
+// At the end time the page's clock may be a little ahead of the server's: ask a few times.
 async function sessionEnded() {
   if (app.ending) return;
-  try {
-    const session = await api.get(`/exams/sessions/${app.session.id}`);
-    if (FINAL_STATUSES.has(session.status)) return finish(session.status, session.end_reason);
-  } catch {
-    // fall through: we know it ended, not why
+  for (let attempt = 0; attempt < 6; attempt += 1) {
+    try {
+      const session = await api.get(`/exams/sessions/${app.session.id}`);
+      if (FINAL_STATUSES.has(session.status)) return finish(session.status, session.end_reason);
+    } catch {
+      // unreachable for now: ask again
+    }
+    if (app.ending) return;
+    await sleep(1000);
   }
   return finish("ended", "");
 }
