@@ -539,7 +539,7 @@ async function finish(status, reason) {
   $("connection-banner").hidden = true;
   $("monitor-status").textContent = "Monitoring stopped: camera and microphone are off.";
   let text = END_TEXT[status] || END_TEXT.ended;
-  if (reason && status !== "submitted") text += ` Reason: ${reason}`;
+  if (reason && status === "terminated") text += ` Reason: ${reason}`;
   $("done-text").textContent = text;
   document.body.dataset.endStatus = status;
   if (app.view && status !== "terminated") app.view.clearDrafts();
