@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -19,7 +20,7 @@ from proctoring_site.exceptions import InvalidInputError, NotFoundError, Payload
 from proctoring_site.pagination import StandardPagination
 
 from . import selectors, services
-from .models import MediaKind
+from .models import MediaItem, MediaKind
 from .serializers import (
     AnalyzeInputSerializer,
     AnalyzeOutputSerializer,
@@ -214,3 +215,18 @@ class StatsApi(APIView):
                 exam_id=params.get("exam"), since=params.get("since"), until=params.get("until")
             )
         )
+
+
+class MediaFileApi(APIView):
+    """GET /api/ai-monitoring/media/<id>: a retained frame or clip (reviewers only)."""
+
+    permission_classes = [IsReviewer]
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request: Request, media_id: int) -> FileResponse:
+        media = MediaItem.objects.filter(pk=media_id).first()
+        if media is None or not media.has_file:
+            raise NotFoundError("No such media, or it was deleted under the retention policy.")
+        response = FileResponse(media.file.open("rb"), content_type=media.content_type)
+        response["Cache-Control"] = "private, no-store"
+        return response

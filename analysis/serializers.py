@@ -6,6 +6,8 @@ import base64
 import binascii
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import AnalysisResult, Enrollment, MediaItem
@@ -57,6 +59,7 @@ class VoiceEnrollJsonInputSerializer(serializers.Serializer):
 
 class MediaAcceptedOutputSerializer(serializers.ModelSerializer):
     session_id = serializers.UUIDField(read_only=True)
+    kind = serializers.CharField(read_only=True, help_text="frame or audio")
     status = serializers.SerializerMethodField()
 
     class Meta:
@@ -69,6 +72,7 @@ class MediaAcceptedOutputSerializer(serializers.ModelSerializer):
 
 class EnrollmentOutputSerializer(serializers.ModelSerializer):
     session_id = serializers.UUIDField(read_only=True)
+    kind = serializers.CharField(read_only=True, help_text="face or voice")
 
     class Meta:
         model = Enrollment
@@ -76,6 +80,7 @@ class EnrollmentOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "session_id", "kind", "model_version", "samples_used", "updated_at"]
 
 
+@extend_schema_field(OpenApiTypes.ANY)
 class EventField(serializers.Field):
     """A browser event: a name or ``{"type": name, ...}``; names as in the seed's clients."""
 
@@ -127,6 +132,8 @@ class StatsFilterSerializer(serializers.Serializer):
 
 class ResultOutputSerializer(serializers.ModelSerializer):
     session_id = serializers.UUIDField(read_only=True)
+    kind = serializers.CharField(read_only=True, help_text="frame or audio")
+    status = serializers.CharField(read_only=True, help_text="ok or failed")
 
     class Meta:
         model = AnalysisResult

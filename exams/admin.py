@@ -31,7 +31,7 @@ class TransitionInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["from_status", "to_status", "actor", "reason", "created_at"]
 
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
 

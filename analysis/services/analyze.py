@@ -21,7 +21,7 @@ from analysis.models import (
 from analysis.runner import ItemAnalysis
 
 from .aggregate import result_aggregate, session_aggregation_reset
-from .retention import media_release
+from .retention import media_release, session_media_finalize
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +117,8 @@ def media_analyze(*, media_id: int) -> AnalysisResult | None:
             logger.info("analysis: media %s failed: %s", media.pk, analysis.failure_reason)
             if not settings.ANALYSIS_KEEP_FAILED_MEDIA:
                 media_release(session=media.session, media_ids=[media.pk], failed=True)
+        media.session.refresh_from_db(fields=["status"])
+        session_media_finalize(session=media.session)
     return result
 
 

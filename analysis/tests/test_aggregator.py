@@ -14,7 +14,7 @@ from .factories import audio_result, frame_result, t0
 pytestmark = pytest.mark.django_db
 
 
-def _incidents(session, kind):  # noqa: ANN001, ANN202
+def _incidents(session, kind):
     return list(Incident.objects.filter(session=session, kind=kind).order_by("started_at"))
 
 
@@ -250,3 +250,17 @@ def test_retention_setting_keeps_non_evidence_media(session, settings) -> None:
     settings.ANALYSIS_KEEP_NON_EVIDENCE_MEDIA = True
     result = frame_result(session, 0)
     assert MediaItem.objects.get(pk=result.media_id).has_file
+
+
+def test_pending_media_is_released_when_the_session_ends(
+    session, candidate, django_capture_on_commit_callbacks
+) -> None:
+    from exams.services import session_end
+
+    with django_capture_on_commit_callbacks(execute=True):
+        pending = frame_result(session, 0, labels=["no_face"])
+        assert MediaItem.objects.get(pk=pending.media_id).has_file
+        session_end(session=session, actor=candidate)
+    media = MediaItem.objects.get(pk=pending.media_id)
+    assert media.file_deleted_at is not None
+    assert not media.file.storage.exists(media.file.name)

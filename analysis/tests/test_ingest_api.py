@@ -49,11 +49,11 @@ def huge_png_header(width: int = 20000, height: int = 20000) -> bytes:
 
 
 @pytest.fixture
-def client(candidate, client_for):  # noqa: ANN001, ANN201
+def client(candidate, client_for):
     return client_for(candidate)
 
 
-def _upload_frame(client, session, data: bytes, name: str = "frame.jpg", **extra):  # noqa: ANN001, ANN003, ANN202
+def _upload_frame(client, session, data: bytes, name: str = "frame.jpg", **extra):
     return client.post(
         FRAMES,
         {"session_id": str(session.pk), "frame": SimpleUploadedFile(name, data), **extra},
@@ -61,7 +61,7 @@ def _upload_frame(client, session, data: bytes, name: str = "frame.jpg", **extra
     )
 
 
-def _error_code(response) -> str:  # noqa: ANN001
+def _error_code(response) -> str:
     return response.json()["error"]["code"]
 
 
@@ -160,7 +160,7 @@ def test_captured_at_is_kept_and_future_times_refused(client, session, shared_me
         (huge_png_header(), "image_too_many_pixels"),
     ],
 )
-def test_bad_frames_are_refused_at_upload(client, session, payload, code) -> None:  # noqa: ANN001
+def test_bad_frames_are_refused_at_upload(client, session, payload, code) -> None:
     response = _upload_frame(client, session, payload)
     assert response.status_code == 400, response.content
     assert _error_code(response) == code
@@ -222,7 +222,7 @@ def test_missing_file_and_bad_base64_are_400(client, session) -> None:
         (lambda: wav_bytes(b"\x00\x00" * 16000 * 31), "audio_too_long"),
     ],
 )
-def test_bad_audio_is_refused_at_upload(client, session, make, code) -> None:  # noqa: ANN001
+def test_bad_audio_is_refused_at_upload(client, session, make, code) -> None:
     response = client.post(
         AUDIO,
         {"session_id": str(session.pk), "audio": SimpleUploadedFile("a.wav", make())},
@@ -299,7 +299,7 @@ def test_face_enrollment_stores_a_template(client, session, shared_media) -> Non
 )
 def test_face_enrollment_refuses_no_face_and_several_faces(
     client, session, shared_media, name, code
-) -> None:  # noqa: ANN001
+) -> None:
     response = client.post(
         ENROLL_FACE,
         {

@@ -19,7 +19,7 @@ from proctoring_site.realtime import PROCTOR_FEED_GROUP
 pytestmark = pytest.mark.django_db
 
 
-def _incident(session, kind="no_face", seconds=30, **kwargs):  # noqa: ANN001, ANN003, ANN202
+def _incident(session, kind="no_face", seconds=30, **kwargs):
     start = timezone.now() - timedelta(seconds=seconds + 1)
     return incident_create(
         session=session,
@@ -132,6 +132,7 @@ def test_risk_updated_is_pushed_when_the_score_changes(
     assert events.count("risk.updated") == 1
     assert "incident.created" in events
 
+    channel = _feed_events()  # a fresh channel: a Redis layer binds a receiver to its loop
     with django_capture_on_commit_callbacks(execute=True):
         incident_update(incident=incident, details={"note": "same span"})
     events = [m["event"] for m in _drain(channel)]

@@ -188,6 +188,30 @@ def test_several_faces(
     assert result.face_count == people
 
 
+def _webcam_frame(image: np.ndarray) -> bytes:
+    """The photo as the exam page would send it: letterboxed into a 640x480 JPEG."""
+    scale = min(640 / image.shape[1], 480 / image.shape[0])
+    resized = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    canvas = np.zeros((480, 640, 3), np.uint8)
+    y0, x0 = (480 - resized.shape[0]) // 2, (640 - resized.shape[1]) // 2
+    canvas[y0 : y0 + resized.shape[0], x0 : x0 + resized.shape[1]] = resized
+    return _jpeg(canvas)
+
+
+@pytest.mark.parametrize(
+    ("name", "people"),
+    [*GROUPS, *((n, 0) for n in NO_FACE), *((n, 1) for n in SINGLE_FRONTAL)],
+)
+def test_face_counts_hold_on_640x480_webcam_frames(
+    pipeline: FramePipeline, shared_media: Path, name: str, people: int
+) -> None:
+    # Downscaling shrinks group faces to ~30 px and, in b04, turns the blurred crowd into a
+    # face-like patch both detectors weakly agree on: the count must still be right.
+    result = pipeline.analyze(_webcam_frame(cv2.imread(str(shared_media / name))))
+    assert (result.width, result.height) == (640, 480)
+    assert result.face_count == people
+
+
 @pytest.mark.parametrize("name", NO_FACE)
 def test_no_face(pipeline: FramePipeline, shared_media: Path, name: str) -> None:
     result = pipeline.analyze((shared_media / name).read_bytes())
@@ -239,6 +263,8 @@ def test_profile_face_is_looking_away(
     assert result.attention == "away"
     assert "looking_away" in result.labels
     assert "no_face" not in result.labels
+    # He looks at a monitor on the image's left: his own right.
+    assert result.gaze is not None and result.gaze["direction"] == "right"
 
 
 def test_frontal_face_has_small_angles(

@@ -16,7 +16,8 @@ from typing import Any
 
 import cv2
 
-_create_lock = threading.Lock()
+# Re-entrant: a factory that itself needs another model must not deadlock.
+_create_lock = threading.RLock()
 _models: dict[str, Any] = {}
 _locks: dict[str, threading.Lock] = {}
 
