@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -30,7 +27,6 @@ from conftest import PASSWORD
 from exams.lifecycle import SessionStatus
 from exams.models import Exam, ExamSession, Problem
 from monitoring.models import Incident, MonitoringLog
-from proctoring_site.testing.live_server import BASE_DIR, subprocess_environment
 from submissions.models import CodeSubmission
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -58,7 +54,7 @@ def wait_for(check: Callable[[], Any], *, timeout: float, what: str, every: floa
         time.sleep(every)
 
 
-def api_post(server, path: str, body: dict, user) -> tuple[int, dict]:  # noqa: ANN001
+def api_post(server, path: str, body: dict, user) -> tuple[int, dict]:
     """POST JSON to the live server as ``user`` (a real JWT), as another client would."""
     token = str(RefreshToken.for_user(user).access_token)
     request = urllib.request.Request(  # noqa: S310
@@ -75,41 +71,7 @@ def api_post(server, path: str, body: dict, user) -> tuple[int, dict]:  # noqa: 
 
 
 @pytest.fixture
-def qcluster_worker(transactional_db, tmp_path):  # noqa: ANN001, ANN201
-    """A real ``manage.py qcluster`` on the test database (ORM broker, or Redis with REDIS_URL).
-
-    Minimal stand-in while proctoring_site/testing/worker.py (engine branch) has none.
-    """
-    log_path = tmp_path / "qcluster.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "manage.py", "qcluster"],
-            cwd=BASE_DIR,
-            env=subprocess_environment(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its worker processes share its group, stopped together
-        )
-    try:
-        wait_for(
-            lambda: process.poll() is not None or "running" in log_path.read_text(errors="ignore"),
-            timeout=120,
-            what="the qcluster to start",
-        )
-        assert process.poll() is None, log_path.read_text(errors="replace")[-3000:]
-        yield process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-
-
-@pytest.fixture
-def timed_exam(exam) -> Exam:  # noqa: ANN001
+def timed_exam(exam) -> Exam:
     exam.policy = TEST_POLICY
     exam.save(update_fields=["policy"])
     return exam
@@ -118,7 +80,7 @@ def timed_exam(exam) -> Exam:  # noqa: ANN001
 class ExamPage:
     """Drives /exam/ like a candidate, saving a screenshot of each step."""
 
-    def __init__(self, page, server, screenshot: Callable) -> None:  # noqa: ANN001
+    def __init__(self, page, server, screenshot: Callable) -> None:
         self.page = page
         self.server = server
         self.shot = screenshot
@@ -418,14 +380,14 @@ def test_reload_in_the_middle_loses_no_events_and_duplicates_none(
     session_id = exam_page.start(candidate.username, settings.MEDIA_RETENTION_DAYS)
     acks: list[dict] = []
 
-    def record_ack(response) -> None:  # noqa: ANN001
+    def record_ack(response) -> None:
         if response.url.endswith("/api/monitoring/data") and response.ok:
             acks.append(response.json())
 
     page.on("response", record_ack)
 
     # 1. The server stores a batch but its answer is lost: the page must resend it.
-    def store_then_drop(route) -> None:  # noqa: ANN001
+    def store_then_drop(route) -> None:
         route.fetch()
         route.abort("connectionreset")
 
@@ -494,7 +456,7 @@ def test_reload_in_the_middle_loses_no_events_and_duplicates_none(
     exam_page.assert_no_script_errors()
 
 
-def _parse(value: str):  # noqa: ANN202
+def _parse(value: str):
     from django.utils.dateparse import parse_datetime
 
     parsed = parse_datetime(value)

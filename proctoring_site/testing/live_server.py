@@ -124,7 +124,7 @@ def _wait_until_serving(server: LiveServer) -> None:
 
 
 @pytest.fixture
-def live_asgi_server(transactional_db, tmp_path: Path) -> Iterator[LiveServer]:  # noqa: ANN001
+def live_asgi_server(transactional_db, tmp_path: Path) -> Iterator[LiveServer]:
     """daphne serving proctoring_site.asgi on a free port, on the test database.
 
     Tasks are queued for a worker (Q_SYNC=0): use the ``qcluster_worker`` fixture when the test
@@ -138,6 +138,9 @@ def live_asgi_server(transactional_db, tmp_path: Path) -> Iterator[LiveServer]: 
                 sys.executable,
                 "-m",
                 "daphne",
+                # Requests are logged through Python logging (redacted), as with `make run`.
+                "--access-log",
+                "/dev/null",
                 "-b",
                 "127.0.0.1",
                 "-p",
@@ -213,7 +216,7 @@ def chromium_args(video: Path, audio: Path, *, grant_media: bool = True) -> list
 
 
 @pytest.fixture
-def launch_browser(playwright_instance, fake_media: dict[str, Path]) -> Iterator[Callable]:  # noqa: ANN001
+def launch_browser(playwright_instance, fake_media: dict[str, Path]) -> Iterator[Callable]:
     """``launch_browser(video="face"|"noface"|Path, audio="speech"|Path, grant_media=True)``.
 
     Returns a Browser whose fake camera plays ``video`` and microphone ``audio``;
@@ -224,7 +227,7 @@ def launch_browser(playwright_instance, fake_media: dict[str, Path]) -> Iterator
     """
     browsers = []
 
-    def launch(  # noqa: ANN202
+    def launch(
         video: str | Path = "face", audio: str | Path = "speech", *, grant_media: bool = True
     ):
         video_path = fake_media[video] if isinstance(video, str) else video
@@ -243,13 +246,13 @@ def launch_browser(playwright_instance, fake_media: dict[str, Path]) -> Iterator
 
 
 @pytest.fixture
-def browser(launch_browser):  # noqa: ANN001, ANN201
+def browser(launch_browser):
     """Chromium whose camera shows one frontal face and whose microphone plays speech."""
     return launch_browser()
 
 
 @pytest.fixture
-def page(browser):  # noqa: ANN001, ANN201
+def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     page = context.new_page()
     yield page
@@ -265,7 +268,7 @@ def screenshot(request: pytest.FixtureRequest) -> Callable:
         old.unlink()
     counter = {"n": 0}
 
-    def take(page, name: str) -> Path:  # noqa: ANN001
+    def take(page, name: str) -> Path:
         counter["n"] += 1
         path = folder / f"{counter['n']:02d}-{name}.png"
         page.screenshot(path=str(path), full_page=True)

@@ -308,7 +308,7 @@ async function consentSubmit(event) {
     app.session = session;
     saveState({ sessionId: session.id, enrolled: false });
     await stopMeter();
-    startMonitor();
+    await startMonitor();
     show("enroll");
     $("enroll-preview").srcObject = app.camera;
   } catch (error) {
@@ -357,6 +357,7 @@ async function enroll() {
     const preview = $("enroll-preview");
     await waitForVideo(preview);
     const grabber = new FrameGrabber(preview);
+    for (let waited = 0; grabber.blank() && waited < 5000; waited += 200) await sleep(200);
     const form = new FormData();
     form.append("session_id", app.session.id);
     for (let i = 0; i < ENROLL_FRAMES; i += 1) {
@@ -409,7 +410,30 @@ function monitorStatus(state) {
   if (trouble) connection.textContent = `Camera photos are not reaching the server: ${state.lastError}`;
 }
 
-function startMonitor() {
+// One tab per session: two tabs would share the event queue and double the uploads. The lock
+// is held for the page's life and released by the browser when the tab closes or reloads.
+async function holdSessionLock(sessionId) {
+  if (!navigator.locks) return;
+  let granted;
+  const acquired = new Promise((resolve) => {
+    granted = resolve;
+  });
+  navigator.locks.request(`exam.session.${sessionId}`, () => {
+    granted();
+    return new Promise(() => {});
+  });
+  const notice = setTimeout(() => {
+    $("connection-banner").textContent =
+      "This exam is open in another tab or window. Close it there to continue here.";
+    $("connection-banner").hidden = false;
+  }, 2000);
+  await acquired;
+  clearTimeout(notice);
+  $("connection-banner").hidden = true;
+}
+
+async function startMonitor() {
+  await holdSessionLock(app.session.id);
   app.monitor = new Monitor({
     api,
     session: app.session,
@@ -571,12 +595,12 @@ async function resumeSession(state) {
     app.resuming = true;
     return true;
   }
-  continueResumed();
+  await continueResumed();
   return true;
 }
 
-function continueResumed() {
-  startMonitor();
+async function continueResumed() {
+  await startMonitor();
   if (loadState().enrolled) {
     enterExam();
   } else {
@@ -589,7 +613,7 @@ async function checkContinue() {
   if (app.resuming) {
     app.resuming = false;
     await stopMeter();
-    continueResumed();
+    await continueResumed();
     return;
   }
   await stopMeter();

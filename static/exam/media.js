@@ -61,6 +61,17 @@ export class FrameGrabber {
     return this.video.readyState >= 2 && this.video.videoWidth > 0;
   }
 
+  // True while the picture is (almost) uniformly black: a camera that is still starting, or a
+  // video element that has not painted its first frame yet.
+  blank() {
+    if (!this.ready()) return true;
+    this.context.drawImage(this.video, 0, 0, 64, 48);
+    const pixels = this.context.getImageData(0, 0, 64, 48).data;
+    let max = 0;
+    for (let i = 0; i < pixels.length; i += 4) max = Math.max(max, pixels[i], pixels[i + 1], pixels[i + 2]);
+    return max < 16;
+  }
+
   // The camera picture scaled to cover 640x480 (centre crop keeps the face's proportions).
   async grab(quality = 0.85) {
     if (!this.ready()) return null;
