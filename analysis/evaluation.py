@@ -255,7 +255,7 @@ def _face_until(timed: list[tuple[float, FrameResult]]) -> str:
 def _scored_pairs(items: list[dict[str, Any]], key: str) -> list[tuple[str, str]]:
     pairs = []
     for item in items:
-        if "predicted" not in item or item.get("enrollment"):
+        if "error" in item or "skipped" in item or item.get("enrollment"):
             continue
         expected, predicted = item["expected"], item["predicted"]
         if key not in predicted:
@@ -299,6 +299,16 @@ def compute_metrics(items: list[dict[str, Any]]) -> dict[str, Any]:
             "per_value": per_value,
             "confusion": {e: dict(p) for e, p in sorted(confusion.items())},
         }
+        if key == "person":
+            # Faces and voices are matched by different models: report them apart too.
+            entry["by_modality"] = {}
+            for modality, kinds in (("vision", IMAGE_KINDS | VIDEO_KINDS), ("audio", AUDIO_KINDS)):
+                subset = _scored_pairs([i for i in items if i.get("kind") in kinds], key)
+                if subset:
+                    entry["by_modality"][modality] = {
+                        "support": len(subset),
+                        "accuracy": round(sum(e == p for e, p in subset) / len(subset), 4),
+                    }
         if key in BINARY_KEYS:
             positive = BINARY_KEYS[key]
             stats = per_value.get(positive, {"precision": None, "recall": None})
@@ -332,7 +342,7 @@ def evaluate(
     """Run the analyzers on every manifest item and score them.
 
     Returns ``{"items": [{"path", "kind", "expected", "predicted", ...}], "metrics": {...}}``;
-    an item that cannot be analyzed carries ``"error"`` (and no ``predicted``), one whose
+    an item that cannot be analyzed carries ``"error"`` (and an empty ``predicted``), one whose
     analyzer is not installed carries ``"skipped"``. Never raises for a bad media file.
     """
     manifest = Path(manifest)
@@ -351,6 +361,7 @@ def evaluate(
             "path": entry.path,
             "kind": entry.kind,
             "expected": dict(entry.labels),
+            "predicted": {},
         }
         if enroll_as:
             item["enrollment"] = True
@@ -416,6 +427,9 @@ def format_text_report(result: dict[str, Any]) -> str:
             f"{name:22s} {m['support']:7d} {fmt(m['accuracy']):>9s} "
             f"{fmt(m.get('precision')):>9s} {fmt(m.get('recall')):>7s}"
         )
+    for modality, m in metrics.get("person", {}).get("by_modality", {}).items():
+        name = f"  person ({modality})"
+        lines.append(f"{name:22s} {m['support']:7d} {fmt(m['accuracy']):>9s}")
     if "face_present_until_s" in metrics:
         m = metrics["face_present_until_s"]
         lines.append(f"face_present_until_s   mean abs error {m['mean_abs_error_s']} s")

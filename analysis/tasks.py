@@ -18,6 +18,7 @@ def media_analyze(media_id: int) -> str:
         result = service(media_id=media_id)
     except Exception:
         logger.exception("analysis: task failed for media %s", media_id)
+        _record_internal_error(media_id)
         return "error"
     if result is None:
         return "skipped"
@@ -34,3 +35,22 @@ def worker_preload(sender: Any = None, proc_name: str = "", **kwargs: Any) -> No
         preload_models()
     except Exception:  # the first task will load (or fail) lazily instead
         logger.exception("analysis: could not preload models in %s", proc_name)
+
+
+def _record_internal_error(media_id: int) -> None:
+    """Leave no item without a result (it would hold its session's media): mark it failed."""
+    from .models import AnalysisResult, MediaItem, ResultStatus
+
+    try:
+        media = MediaItem.objects.filter(pk=media_id).first()
+        if media is not None and not AnalysisResult.objects.filter(media=media).exists():
+            AnalysisResult.objects.create(
+                session_id=media.session_id,
+                media=media,
+                kind=media.kind,
+                captured_at=media.captured_at,
+                status=ResultStatus.FAILED,
+                failure_reason="internal_error",
+            )
+    except Exception:  # the database itself is failing: the log line above is all we can do
+        logger.exception("analysis: could not record the failure of media %s", media_id)

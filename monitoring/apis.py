@@ -17,6 +17,8 @@ from proctoring_site.exceptions import InvalidInputError, NotFoundError
 
 from . import services
 from .models import Incident
+from .parsers import NestingSafeJSONParser
+from .rate_limit import ingest_rate_limit_hit
 from .selectors import logs_for_user
 from .serializers import (
     EventBatchInputSerializer,
@@ -50,6 +52,8 @@ def _own_active_session(request: Request, session_id: Any) -> ExamSession:
 class EventBatchApi(APIView):
     """``POST /api/monitoring/data``: a batch of the page's events."""
 
+    parser_classes = [NestingSafeJSONParser]
+
     @extend_schema(request=EventBatchInputSerializer, responses={200: IngestResultSerializer})
     def post(self, request: Request) -> Response:
         serializer = EventBatchInputSerializer(data=_body(request))
@@ -63,6 +67,8 @@ class EventBatchApi(APIView):
 
 class EventLogApi(APIView):
     """``POST /api/monitoring/log``: one event (the same rules as a batch of one)."""
+
+    parser_classes = [NestingSafeJSONParser]
 
     @extend_schema(request=EventInputSerializer, responses={201: IngestResultSerializer})
     def post(self, request: Request) -> Response:
@@ -106,6 +112,8 @@ class LogListApi(GenericAPIView):
 class SuspiciousActivityApi(APIView):
     """``POST /api/monitoring/suspicious-activity``: a proctor flags, or the page reports."""
 
+    parser_classes = [NestingSafeJSONParser]
+
     @extend_schema(
         request=SuspiciousActivityInputSerializer, responses={201: IncidentOutputSerializer}
     )
@@ -122,7 +130,7 @@ class SuspiciousActivityApi(APIView):
                     f"The exam page cannot report {data['kind']!r} incidents.",
                     code="kind_not_allowed",
                 )
-            services.ingest_rate_limit_hit(session_id=session.pk, events=1)
+            ingest_rate_limit_hit(session_id=session.pk, events=1)
         incident = services.incident_report(
             session=session,
             reporter=request.user,

@@ -17,6 +17,7 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -27,10 +28,13 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.models import User
 from exams.models import ExamSession
 from exams.selectors import session_for_user, session_require_active
+from exams.services import session_expire_if_due
 from proctoring_site.exceptions import ApplicationError, ConflictError, NotFoundError
 from proctoring_site.realtime import PROCTOR_FEED_GROUP, proctor_exam_group, session_group
 
+from .ingest_pool import run_in_ingest_pool
 from .models import SessionMonitor
+from .selectors import active_sessions_snapshot
 from .services import events_ingest
 
 logger = logging.getLogger(__name__)
@@ -82,6 +86,15 @@ class _AuthenticatedConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         self._deadline = asyncio.ensure_future(self._close_if_silent())
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections before every message, a thread hop each
+        # time. These handlers reach the database only through database_sync_to_async or the
+        # ingest pool, which both look after their own connections, so skip it.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def _close_if_silent(self) -> None:
         await asyncio.sleep(settings.MONITORING_WS_AUTH_TIMEOUT_S)
         if self.user is None:
@@ -112,7 +125,7 @@ class _AuthenticatedConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):
             await self.send_error("malformed_request", "The message is not valid JSON.")
             return
         if not isinstance(content, dict):
@@ -165,7 +178,7 @@ class ExamSessionConsumer(_AuthenticatedConsumer):
             return CLOSE_NOT_FOUND
         except ConflictError:
             return CLOSE_NOT_ACTIVE
-        self.user, self.session_id = user, str(session.pk)
+        self.user, self.session, self.session_id = user, session, str(session.pk)
         return None
 
     @staticmethod
@@ -178,20 +191,33 @@ class ExamSessionConsumer(_AuthenticatedConsumer):
 
     async def on_authenticated(self) -> None:
         await self.join(session_group(self.session_id))
-        contiguous = await database_sync_to_async(self._contiguous_seq)()
+        contiguous, max_seq = await database_sync_to_async(self._seqs)()
         await self.send_json(
             {
                 "event": "ready",
-                "data": {"session_id": self.session_id, "highest_contiguous_seq": contiguous},
+                "data": {
+                    "session_id": self.session_id,
+                    "highest_contiguous_seq": contiguous,
+                    "max_seq": max_seq,
+                },
             }
         )
 
-    def _contiguous_seq(self) -> int:
+    def _seqs(self) -> tuple[int, int]:
+        """Where the page should resume numbering (after a reload, say)."""
         monitor = SessionMonitor.objects.filter(session_id=self.session_id).first()
-        return monitor.contiguous_seq if monitor else 0
+        return (monitor.contiguous_seq, monitor.max_seq) if monitor else (0, 0)
 
     def _ingest(self, events: Any) -> dict[str, Any]:
-        session = self._own_session(self.user, self.session_id)
+        # Ownership was settled when the socket authenticated; per message only the status
+        # can change (one small query, expiring the session on the way if its time ran out).
+        session = self.session
+        row = ExamSession.objects.filter(pk=session.pk).values_list("status", "ends_at").first()
+        if row is None:
+            raise NotFoundError("No such session.")
+        session.status, session.ends_at = row
+        session_expire_if_due(session)
+        session_require_active(session)
         return events_ingest(session=session, raw_events=events).as_dict()
 
     async def receive_message(self, content: dict[str, Any]) -> None:
@@ -201,7 +227,7 @@ class ExamSessionConsumer(_AuthenticatedConsumer):
             return
         events = content.get("events") if kind == "events" else [content.get("event")]
         try:
-            result = await database_sync_to_async(self._ingest)(events)
+            result = await run_in_ingest_pool(self._ingest, events)
         except ApplicationError as exc:
             await self.send_json(
                 {
@@ -244,4 +270,7 @@ class ProctorFeedConsumer(_AuthenticatedConsumer):
     async def on_authenticated(self) -> None:
         group = PROCTOR_FEED_GROUP if self.exam_id is None else proctor_exam_group(self.exam_id)
         await self.join(group)
-        await self.send_json({"event": "ready", "data": {"exam_id": self.exam_id}})
+        sessions = await database_sync_to_async(active_sessions_snapshot)(exam_id=self.exam_id)
+        await self.send_json(
+            {"event": "ready", "data": {"exam_id": self.exam_id, "sessions": sessions}}
+        )

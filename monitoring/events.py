@@ -21,6 +21,20 @@ from .models import EventType
 # Sequence numbers come from a JavaScript counter: keep them within its safe integer range.
 MAX_SEQ = 2**53 - 1
 EVENT_TYPES = frozenset(EventType.values)
+# Event payloads are small, flat facts; deep nesting is refused before anything recurses.
+MAX_PAYLOAD_DEPTH = 8
+
+
+def _nesting_within(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return False
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return True
 
 
 @dataclass(frozen=True)
@@ -104,6 +118,10 @@ def event_parse(raw: Any, *, index: int, now: datetime) -> ParsedEvent | Rejecti
         payload = {}
     if not isinstance(payload, dict):
         return Rejection(index, seq, "invalid_payload", "payload must be a JSON object.")
+    if not _nesting_within(payload, MAX_PAYLOAD_DEPTH):
+        return Rejection(
+            index, seq, "invalid_payload", f"payload nests deeper than {MAX_PAYLOAD_DEPTH} levels."
+        )
     try:
         encoded = canonical_json(payload)
     except ValueError:

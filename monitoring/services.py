@@ -1,37 +1,45 @@
-"""Writes for monitoring: event ingest (idempotent, hash-chained), rate limits, liveness,
-incidents reported by hand, and the periodic sweep.
+"""Writes for monitoring: event ingest (idempotent, hash-chained), liveness, and incidents
+reported by hand. Rate limits are in ``rate_limit``, the scheduled pass in ``sweep``.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from exams.lifecycle import ACTIVE_STATUSES, SessionStatus
 from exams.models import ExamSession
-from proctoring_site.exceptions import InvalidInputError, PayloadTooLargeError, RateLimitedError
+from proctoring_site.exceptions import InvalidInputError, PayloadTooLargeError
 
 from .chain import chain_hash, log_content
 from .derivation import (
-    derive_close_for_ended_session,
-    derive_overdue_on_server_clock,
     derive_pending,
 )
 from .events import ParsedEvent, Rejection, event_parse
 from .incidents import incident_create, incident_update
 from .models import Incident, MonitoringLog, SessionMonitor
+from .rate_limit import ingest_rate_limit_hit
 
 logger = logging.getLogger(__name__)
+
+_MONITOR_INGEST_FIELDS = [
+    "chain_length",
+    "head_hash",
+    "contiguous_seq",
+    "max_seq",
+    "derived_seq",
+    "derive_state",
+    "last_event_at",
+    "offline_incident_id",
+    "settled",
+    "updated_at",
+]
 
 # How many missing seqs a response lists at most (the page resends those first).
 MISSING_SEQS_LISTED = 100
@@ -61,46 +69,19 @@ class IngestResult:
         }
 
 
-def ingest_rate_limit_hit(*, session_id: Any, events: int) -> None:
-    """Count one ingest request of ``events`` events for the session; 429 when over the limit.
-
-    Fixed windows in the Django cache (Redis in production, shared by every worker).
-    """
-    window = settings.MONITORING_RATE_WINDOW_S
-    now = time.time()
-    bucket = int(now // window)
-    base = f"monitoring:rate:{session_id}:{bucket}"
-    counts = []
-    for key, amount in ((f"{base}:r", 1), (f"{base}:e", events)):
-        cache.add(key, 0, timeout=window + 1)
-        try:
-            counts.append(cache.incr(key, amount))
-        except ValueError:  # expired between add and incr
-            cache.set(key, amount, timeout=window + 1)
-            counts.append(amount)
-    requests, event_count = counts
-    if (
-        requests > settings.MONITORING_RATE_MAX_REQUESTS
-        or event_count > settings.MONITORING_RATE_MAX_EVENTS
-    ):
-        raise RateLimitedError(
-            "Too many monitoring requests for this session; retry later.",
-            retry_after=math.ceil((bucket + 1) * window - now),
-            details={
-                "window_s": window,
-                "max_requests": settings.MONITORING_RATE_MAX_REQUESTS,
-                "max_events": settings.MONITORING_RATE_MAX_EVENTS,
-            },
-        )
-
-
-def _monitor_lock(session: ExamSession) -> SessionMonitor:
+def monitor_lock(session: ExamSession) -> SessionMonitor:
     """Lock (creating it if needed) the session's monitor row for this transaction.
 
-    The first statement is a write, so SQLite takes its write lock at once (waiting out its
-    busy timeout) instead of failing a later read->write upgrade; on PostgreSQL the UPDATE
-    holds the row lock until commit. Either way one batch of a session appends at a time.
+    On PostgreSQL, SELECT ... FOR UPDATE holds the row lock until commit. On SQLite the first
+    statement must be a write, so SQLite takes its write lock at once (waiting out its busy
+    timeout) instead of failing a later read->write upgrade. Either way one batch of a
+    session appends at a time.
     """
+    if connection.vendor != "sqlite":
+        monitor = SessionMonitor.objects.select_for_update().filter(session_id=session.pk).first()
+        if monitor is not None:
+            monitor.session = session
+            return monitor
     now = timezone.now()
     if not SessionMonitor.objects.filter(session_id=session.pk).update(updated_at=now):
         try:
@@ -126,7 +107,7 @@ def _liveness_on_arrival(monitor: SessionMonitor, now: datetime) -> None:
                 incident=incident,
                 ended_at=now,
                 details={"silent_s": round(silent, 3), "open": False},
-                severity=_offline_severity(silent, timeout),
+                severity=offline_severity(silent, timeout),
             )
         monitor.offline_incident_id = None
     elif last is not None and (now - last).total_seconds() >= timeout:
@@ -137,31 +118,41 @@ def _liveness_on_arrival(monitor: SessionMonitor, now: datetime) -> None:
             source=Incident.Source.BROWSER,
             started_at=last,
             ended_at=now,
-            severity=_offline_severity(silent, timeout),
+            severity=offline_severity(silent, timeout),
             details={"silent_s": round(silent, 3), "timeout_s": timeout},
         )
     monitor.last_event_at = now
 
 
-def _offline_severity(silent_s: float, timeout_s: float) -> str:
+def offline_severity(silent_s: float, timeout_s: float) -> str:
     if silent_s >= max(120.0, 4 * timeout_s):
         return Incident.Severity.HIGH
     return Incident.Severity.MEDIUM
 
 
-def _advance_contiguous(monitor: SessionMonitor, new_seqs: set[int]) -> None:
+def _advance_contiguous(monitor: SessionMonitor, new_seqs: set[int], previous_max: int) -> None:
     if monitor.contiguous_seq + 1 not in new_seqs:
         return
     contiguous = monitor.contiguous_seq
-    stored = (
-        MonitoringLog.objects.filter(session_id=monitor.session_id, seq__gt=contiguous)
-        .order_by("seq")
-        .values_list("seq", flat=True)
-    )
-    for seq in stored.iterator(chunk_size=1000):
-        if seq != contiguous + 1:
+    if previous_max <= contiguous:
+        # Nothing was stored beyond the contiguous prefix: the new run is all there is.
+        while contiguous + 1 in new_seqs:
+            contiguous += 1
+        monitor.contiguous_seq = contiguous
+        return
+    while True:
+        stored = list(
+            MonitoringLog.objects.filter(session_id=monitor.session_id, seq__gt=contiguous)
+            .order_by("seq")
+            .values_list("seq", flat=True)[:1000]
+        )
+        for seq in stored:
+            if seq != contiguous + 1:
+                monitor.contiguous_seq = contiguous
+                return
+            contiguous = seq
+        if len(stored) < 1000:
             break
-        contiguous = seq
     monitor.contiguous_seq = contiguous
 
 
@@ -171,9 +162,9 @@ def _missing_seqs(monitor: SessionMonitor) -> list[int]:
     low = monitor.contiguous_seq + 1
     high = min(monitor.max_seq, low + 10 * MISSING_SEQS_LISTED)
     stored = set(
-        MonitoringLog.objects.filter(
-            session_id=monitor.session_id, seq__gte=low, seq__lte=high
-        ).values_list("seq", flat=True)
+        MonitoringLog.objects.filter(session_id=monitor.session_id, seq__gte=low, seq__lte=high)
+        .order_by()
+        .values_list("seq", flat=True)
     )
     return [s for s in range(low, high + 1) if s not in stored][:MISSING_SEQS_LISTED]
 
@@ -200,6 +191,7 @@ def events_ingest(*, session: ExamSession, raw_events: Any) -> IngestResult:
     now = timezone.now()
     result = IngestResult(session_id=str(session.pk))
     by_seq: dict[int, ParsedEvent] = {}
+    by_seq_index: dict[int, int] = {}
     for index, raw in enumerate(raw_events):
         parsed = event_parse(raw, index=index, now=now)
         if isinstance(parsed, Rejection):
@@ -208,6 +200,7 @@ def events_ingest(*, session: ExamSession, raw_events: Any) -> IngestResult:
             result.duplicates.append(parsed.seq)
         else:
             by_seq[parsed.seq] = parsed
+            by_seq_index[parsed.seq] = index
 
     if not by_seq:
         monitor = SessionMonitor.objects.filter(session_id=session.pk).first()
@@ -218,19 +211,44 @@ def events_ingest(*, session: ExamSession, raw_events: Any) -> IngestResult:
         return result
 
     with transaction.atomic():
-        monitor = _monitor_lock(session)
+        monitor = monitor_lock(session)
         _liveness_on_arrival(monitor, now)
-        existing = set(
-            MonitoringLog.objects.filter(session_id=session.pk, seq__in=list(by_seq)).values_list(
-                "seq", flat=True
-            )
+        previous_max = monitor.max_seq
+        # Seqs above the highest stored one cannot be duplicates: look up only the others.
+        maybe_stored = [seq for seq in by_seq if seq <= previous_max]
+        existing = (
+            {
+                seq: (type_, client_ts)
+                for seq, type_, client_ts in MonitoringLog.objects.filter(
+                    session_id=session.pk, seq__in=maybe_stored
+                )
+                .order_by()
+                .values_list("seq", "type", "client_ts")
+            }
+            if maybe_stored
+            else {}
         )
         rows = []
         prev_hash = monitor.head_hash
         index = monitor.chain_length
         for seq in sorted(by_seq):
             if seq in existing:
-                result.duplicates.append(seq)
+                stored_type, stored_ts = existing[seq]
+                incoming = by_seq[seq]
+                if (stored_type, stored_ts) == (incoming.type, incoming.client_ts):
+                    result.duplicates.append(seq)
+                else:
+                    # The page's counter restarted (a reload without its saved seq?): the
+                    # stored event stays, and the page is told to continue after max_seq.
+                    result.rejected.append(
+                        Rejection(
+                            by_seq_index[seq],
+                            seq,
+                            "seq_conflict",
+                            "This seq is already used by a different event; "
+                            "number new events after max_seq.",
+                        )
+                    )
                 continue
             event = by_seq[seq]
             index += 1
@@ -264,14 +282,18 @@ def events_ingest(*, session: ExamSession, raw_events: Any) -> IngestResult:
             monitor.chain_length = index
             monitor.head_hash = prev_hash
             monitor.max_seq = max(monitor.max_seq, rows[-1].seq)
-            _advance_contiguous(monitor, set(result.accepted))
-            derive_pending(monitor, now=now)
+            _advance_contiguous(monitor, set(result.accepted), previous_max)
+            # When everything stored before was derived, the new rows are all that is pending.
+            derive_pending(
+                monitor, now=now, pending=rows if previous_max <= monitor.derived_seq else None
+            )
         monitor.settled = False
-        monitor.save()
+        monitor.save(update_fields=_MONITOR_INGEST_FIELDS)
         result.highest_contiguous_seq = monitor.contiguous_seq
         result.max_seq = monitor.max_seq
         result.missing_seqs = _missing_seqs(monitor)
     result.duplicates.sort()
+    result.rejected.sort(key=lambda rejection: rejection.index)
     return result
 
 
@@ -312,105 +334,3 @@ def incident_report(
         details=incident_details,
         evidence=evidence or [],
     )
-
-
-def _sweep_needed(session: ExamSession, now: datetime) -> bool:
-    """A cheap look without the lock: is there anything for ``_sweep_active`` to do?"""
-    monitor = getattr(session, "monitor", None)  # None when the page never sent anything
-    timeout = float(session.policy.get("heartbeat_timeout_s", 30))
-    last = (monitor.last_event_at if monitor else None) or session.started_at
-    silent = last is not None and (now - last).total_seconds() >= timeout
-    if silent and (monitor is None or monitor.offline_incident_id is None):
-        return True
-    if monitor is None:
-        return False
-    if monitor.derived_seq < monitor.max_seq:
-        return True
-    open_states = (monitor.derive_state or {}).get("open", {})
-    return any(not state.get("incident_id") for state in open_states.values())
-
-
-def _sweep_active(session: ExamSession, now: datetime) -> bool:
-    with transaction.atomic():
-        monitor = _monitor_lock(session)
-        timeout = float(session.policy.get("heartbeat_timeout_s", 30))
-        last = monitor.last_event_at or session.started_at
-        changed = False
-        if (
-            monitor.offline_incident_id is None
-            and last is not None
-            and (now - last).total_seconds() >= timeout
-        ):
-            incident = incident_create(
-                session=session,
-                kind=Incident.Kind.OFFLINE,
-                source=Incident.Source.BROWSER,
-                started_at=last,
-                severity=Incident.Severity.MEDIUM,
-                details={"timeout_s": timeout, "open": True},
-            )
-            monitor.offline_incident_id = incident.pk
-            changed = True
-        if monitor.derived_seq < monitor.max_seq:
-            changed = derive_pending(monitor, now=now) > 0 or changed
-        derive_overdue_on_server_clock(monitor, now=now)
-        monitor.save()
-        return changed
-
-
-def _sweep_ended(monitor: SessionMonitor, now: datetime) -> None:
-    with transaction.atomic():
-        monitor = _monitor_lock(monitor.session)
-        session = monitor.session
-        ended_at = session.ended_at or now
-        # Events still waiting behind a gap will not be completed any more: derive them all.
-        if monitor.derived_seq < monitor.max_seq:
-            derive_pending(monitor, now=now, skip_gaps=True)
-        derive_close_for_ended_session(monitor, at=ended_at)
-        if monitor.offline_incident_id:
-            incident = Incident.objects.filter(pk=monitor.offline_incident_id).first()
-            if incident is not None and incident.is_open:
-                incident_update(
-                    incident=incident,
-                    ended_at=max(ended_at, incident.started_at),
-                    details={"open": False, "closed_by": "session_ended"},
-                )
-            monitor.offline_incident_id = None
-        monitor.settled = True
-        monitor.save()
-
-
-def monitoring_sweep(*, now: datetime | None = None) -> dict[str, int]:
-    """The scheduled pass: what no batch will trigger because the page went quiet.
-
-    For running sessions: open an ``offline`` incident when nothing arrived for longer than the
-    policy's ``heartbeat_timeout_s`` (closed by the page's next batch), derive events a gap has
-    held back past the grace time, and open incidents for states (tab hidden, camera off...)
-    that lasted their threshold by the server's clock. For ended sessions: close what is open.
-    """
-    now = now or timezone.now()
-    touched = 0
-    running = ExamSession.objects.filter(status=SessionStatus.IN_PROGRESS).select_related(
-        "exam", "monitor"
-    )
-    for session in running:
-        if not _sweep_needed(session, now):
-            continue
-        try:
-            _sweep_active(session, now)
-            touched += 1
-        except Exception:  # one broken session must not stop the sweep of the others
-            logger.exception("monitoring sweep failed for session %s", session.pk)
-    ended = 0
-    finished = (
-        SessionMonitor.objects.filter(settled=False)
-        .exclude(session__status__in=ACTIVE_STATUSES)
-        .select_related("session", "session__exam")
-    )
-    for monitor in finished:
-        try:
-            _sweep_ended(monitor, now)
-            ended += 1
-        except Exception:
-            logger.exception("monitoring sweep failed for session %s", monitor.session_id)
-    return {"running": touched, "ended": ended}

@@ -157,3 +157,18 @@ def test_accommodations_reach_the_analyzers(shared_media) -> None:
     kwargs = {"face_template": None, "check_identity": False}
     assert "looking_away" in runner.frame_analyze(turned, policy=on, **kwargs).labels
     assert "looking_away" not in runner.frame_analyze(turned, policy=off, **kwargs).labels
+
+
+def test_an_engine_failure_still_leaves_a_failed_result(session, monkeypatch) -> None:
+    def broken(**kwargs):
+        raise RuntimeError("aggregation bug")
+
+    monkeypatch.setattr("analysis.services.analyze.result_aggregate", broken)
+    media = _stored(session, b"analyzed fine, then the engine broke")
+    monkeypatch.setattr(
+        "analysis.services.analyze._analysis_for",
+        lambda media, data: runner.ItemAnalysis(ok=True, labels=[], raw={}),
+    )
+    assert media_analyze(media.pk) == "error"
+    result = AnalysisResult.objects.get(media=media)
+    assert (result.status, result.failure_reason) == ("failed", "internal_error")

@@ -105,9 +105,7 @@ def test_decode_refuses_non_images(data: bytes, reason: str) -> None:
 def test_decode_refuses_truncated_jpeg() -> None:
     data = HOPPER.read_bytes()
     with pytest.raises(MediaError) as exc:
-        decode_image(
-            data[: len(data) // 2], max_bytes=10_000_000, max_pixels=10_000_000
-        )
+        decode_image(data[: len(data) // 2], max_bytes=10_000_000, max_pixels=10_000_000)
     assert exc.value.reason == "truncated"
 
 
@@ -121,10 +119,17 @@ def test_decode_refuses_decompression_bomb_from_header() -> None:
 
 def test_decode_applies_its_own_pixel_limit_below_pillows() -> None:
     with pytest.raises(MediaError) as exc:
-        decode_image(
-            _png_header_only(5000, 5000), max_bytes=10_000_000, max_pixels=4096 * 4096
-        )
+        decode_image(_png_header_only(5000, 5000), max_bytes=10_000_000, max_pixels=4096 * 4096)
     assert exc.value.reason == "too_many_pixels"
+
+
+@pytest.mark.parametrize("shape", [(1, 4000), (4000, 1), (2, 2), (31, 640)])
+def test_decode_refuses_degenerate_sizes(shape: tuple[int, int]) -> None:
+    ok, data = cv2.imencode(".png", np.full((*shape, 3), 128, np.uint8))
+    assert ok
+    with pytest.raises(MediaError) as exc:
+        decode_image(data.tobytes(), max_bytes=10_000_000, max_pixels=10_000_000)
+    assert exc.value.reason == "too_small"
 
 
 def test_decode_refuses_oversized_upload() -> None:
@@ -165,9 +170,7 @@ def test_analyze_returns_failed_result_instead_of_raising(
 
 
 @pytest.mark.parametrize("name", SINGLE_FRONTAL)
-def test_single_frontal_face(
-    pipeline: FramePipeline, shared_media: Path, name: str
-) -> None:
+def test_single_frontal_face(pipeline: FramePipeline, shared_media: Path, name: str) -> None:
     result = pipeline.analyze((shared_media / name).read_bytes())
     assert result.ok
     assert result.face_count == 1
@@ -178,9 +181,7 @@ def test_single_frontal_face(
 
 
 @pytest.mark.parametrize(("name", "people"), GROUPS)
-def test_several_faces(
-    pipeline: FramePipeline, shared_media: Path, name: str, people: int
-) -> None:
+def test_several_faces(pipeline: FramePipeline, shared_media: Path, name: str, people: int) -> None:
     result = pipeline.analyze((shared_media / name).read_bytes())
     assert "multiple_faces" in result.labels
     assert "no_face" not in result.labels
@@ -221,12 +222,8 @@ def test_no_face(pipeline: FramePipeline, shared_media: Path, name: str) -> None
     assert "camera_obstructed" not in result.labels
 
 
-def test_face_hidden_behind_object_is_no_face(
-    pipeline: FramePipeline, shared_media: Path
-) -> None:
-    data = (
-        shared_media / "D_head_not_frontal/d03_opencv_desk_face_hidden_left01.jpg"
-    ).read_bytes()
+def test_face_hidden_behind_object_is_no_face(pipeline: FramePipeline, shared_media: Path) -> None:
+    data = (shared_media / "D_head_not_frontal/d03_opencv_desk_face_hidden_left01.jpg").read_bytes()
     result = pipeline.analyze(data)
     assert result.face_count == 0
     assert result.labels == ["no_face"]
@@ -252,12 +249,8 @@ def test_head_turned_45_degrees_is_looking_away_to_the_right(
     assert mirrored.head_pose is not None and mirrored.head_pose["yaw"] > 20
 
 
-def test_profile_face_is_looking_away(
-    pipeline: FramePipeline, shared_media: Path
-) -> None:
-    data = (
-        shared_media / "D_head_not_frontal/d01_opencv_desk_profile_left06.jpg"
-    ).read_bytes()
+def test_profile_face_is_looking_away(pipeline: FramePipeline, shared_media: Path) -> None:
+    data = (shared_media / "D_head_not_frontal/d01_opencv_desk_profile_left06.jpg").read_bytes()
     result = pipeline.analyze(data)
     assert result.face_count == 1
     assert result.attention == "away"
@@ -267,12 +260,8 @@ def test_profile_face_is_looking_away(
     assert result.gaze is not None and result.gaze["direction"] == "right"
 
 
-def test_frontal_face_has_small_angles(
-    pipeline: FramePipeline, shared_media: Path
-) -> None:
-    data = (
-        shared_media / "A_single_frontal_face/a06_face_recognition_obama.jpg"
-    ).read_bytes()
+def test_frontal_face_has_small_angles(pipeline: FramePipeline, shared_media: Path) -> None:
+    data = (shared_media / "A_single_frontal_face/a06_face_recognition_obama.jpg").read_bytes()
     pose = pipeline.analyze(data).head_pose
     assert pose is not None
     assert abs(pose["yaw"]) < 10 and abs(pose["pitch"]) < 15 and abs(pose["roll"]) < 10
@@ -292,11 +281,7 @@ def test_gaze_can_be_turned_off_for_a_candidate(shared_media: Path) -> None:
 @pytest.fixture(scope="module")
 def obama_template(pipeline: FramePipeline, shared_media: Path) -> np.ndarray:
     enrollment = pipeline.enroll(
-        [
-            (
-                shared_media / "A_single_frontal_face/a06_face_recognition_obama.jpg"
-            ).read_bytes()
-        ]
+        [(shared_media / "A_single_frontal_face/a06_face_recognition_obama.jpg").read_bytes()]
     )
     assert enrollment.ok, enrollment.message
     assert enrollment.template is not None
@@ -308,9 +293,7 @@ def obama_template(pipeline: FramePipeline, shared_media: Path) -> np.ndarray:
 def test_same_person_matches_enrollment(
     pipeline: FramePipeline, shared_media: Path, obama_template: np.ndarray
 ) -> None:
-    data = (
-        shared_media / "D_head_not_frontal/d08_face_recognition_partial_face.jpg"
-    ).read_bytes()
+    data = (shared_media / "D_head_not_frontal/d08_face_recognition_partial_face.jpg").read_bytes()
     result = pipeline.analyze(data, enrolled_template=obama_template)
     assert result.identity_similarity is not None
     assert result.identity_similarity >= SFACE_COSINE_THRESHOLD
@@ -328,9 +311,7 @@ def test_same_person_matches_enrollment(
 def test_different_person_is_identity_mismatch(
     pipeline: FramePipeline, shared_media: Path, obama_template: np.ndarray, name: str
 ) -> None:
-    result = pipeline.analyze(
-        (shared_media / name).read_bytes(), enrolled_template=obama_template
-    )
+    result = pipeline.analyze((shared_media / name).read_bytes(), enrolled_template=obama_template)
     assert result.identity_similarity is not None
     assert result.identity_similarity < SFACE_COSINE_THRESHOLD
     assert "identity_mismatch" in result.labels
@@ -339,12 +320,8 @@ def test_different_person_is_identity_mismatch(
 def test_identity_skipped_on_frames_not_checked(
     pipeline: FramePipeline, shared_media: Path, obama_template: np.ndarray
 ) -> None:
-    data = (
-        shared_media / "A_single_frontal_face/a05_matplotlib_grace_hopper.jpg"
-    ).read_bytes()
-    result = pipeline.analyze(
-        data, enrolled_template=obama_template, check_identity=False
-    )
+    data = (shared_media / "A_single_frontal_face/a05_matplotlib_grace_hopper.jpg").read_bytes()
+    result = pipeline.analyze(data, enrolled_template=obama_template, check_identity=False)
     assert result.identity_similarity is None
     assert "identity_mismatch" not in result.labels
 
@@ -353,15 +330,9 @@ def test_webcam_video_frame_matches_enrolled_webcam_photo(
     pipeline: FramePipeline, shared_media: Path
 ) -> None:
     enrollment = pipeline.enroll(
-        [
-            (
-                shared_media / "A_single_frontal_face/a01_pyfeat_webcam_frame000.jpg"
-            ).read_bytes()
-        ]
+        [(shared_media / "A_single_frontal_face/a01_pyfeat_webcam_frame000.jpg").read_bytes()]
     )
-    capture = cv2.VideoCapture(
-        str(shared_media / "V_video/v01_pyfeat_single_face_webcam.mp4")
-    )
+    capture = cv2.VideoCapture(str(shared_media / "V_video/v01_pyfeat_single_face_webcam.mp4"))
     capture.set(cv2.CAP_PROP_POS_FRAMES, 45)
     ok, frame = capture.read()
     capture.release()
@@ -382,9 +353,7 @@ def test_webcam_video_frame_matches_enrolled_webcam_photo(
 def test_enrollment_refused(
     pipeline: FramePipeline, shared_media: Path, name: str, reason: str
 ) -> None:
-    good = (
-        shared_media / "A_single_frontal_face/a06_face_recognition_obama.jpg"
-    ).read_bytes()
+    good = (shared_media / "A_single_frontal_face/a06_face_recognition_obama.jpg").read_bytes()
     result = pipeline.enroll([good, (shared_media / name).read_bytes()])
     assert result.ok is False
     assert result.error_reason == reason
@@ -409,9 +378,7 @@ def test_black_and_covered_frames_are_obstructed_not_no_face(
     frame = cv2.imread(str(HOPPER))
     darkened = (frame.astype(np.float32) * 0.08).astype(np.uint8)  # lens almost covered
     covered = np.full_like(frame, (60, 70, 80))  # a hand or tape: one flat colour
-    covered = cv2.add(
-        covered, np.random.default_rng(0).integers(0, 4, frame.shape, np.uint8)
-    )
+    covered = cv2.add(covered, np.random.default_rng(0).integers(0, 4, frame.shape, np.uint8))
     for image in (np.zeros_like(frame), darkened, covered):
         result = pipeline.analyze(_jpeg(image))
         assert result.ok
@@ -446,9 +413,7 @@ def test_blurred_empty_frame_is_low_quality_not_no_face(
 def test_sharp_real_photo_has_no_quality_issue(pipeline: FramePipeline) -> None:
     result = pipeline.analyze(HOPPER.read_bytes())
     assert result.quality is not None and result.quality["issues"] == []
-    assert (
-        "low_quality" not in result.labels and "camera_obstructed" not in result.labels
-    )
+    assert "low_quality" not in result.labels and "camera_obstructed" not in result.labels
 
 
 # --- result shape -------------------------------------------------------------------------
@@ -461,8 +426,84 @@ def test_result_dict_is_json_and_complete(pipeline: FramePipeline) -> None:
     assert set(data["faces"][0]) == {"x", "y", "w", "h", "confidence", "source"}
     assert set(data["head_pose"]) == {"yaw", "pitch", "roll"}
     assert set(data["gaze"]) == {"direction", "iris_x", "iris_y"}
-    assert {"decode", "faces", "mesh_pose", "identity", "quality"} <= set(
-        data["timings_ms"]
-    )
+    assert {"decode", "faces", "mesh_pose", "identity", "quality"} <= set(data["timings_ms"])
     assert {"faces", "pose", "identity", "quality", "decode"} <= set(data["versions"])
     assert data["labels"] == sorted(data["labels"])
+
+
+def test_tiny_faces_are_not_compared(pipeline: FramePipeline, shared_media: Path) -> None:
+    # ~30 px faces give unreliable embeddings: no similarity, no false identity_mismatch.
+    template = pipeline.enroll([HOPPER.read_bytes()]).template
+    data = (shared_media / "D_head_not_frontal/d06_opencv_messi_looking_down.jpg").read_bytes()
+    result = pipeline.analyze(data, enrolled_template=template)
+    assert result.face_count == 1
+    assert result.identity_status == "face_too_small"
+    assert result.identity_similarity is None
+    assert "identity_mismatch" not in result.labels
+
+
+def test_arrays_are_accepted_and_checked(pipeline: FramePipeline) -> None:
+    grey = cv2.imread(str(HOPPER), cv2.IMREAD_GRAYSCALE)
+    assert pipeline.analyze(grey).face_count == 1
+    for bad in (np.zeros((10, 10, 3), np.float32), np.zeros((0, 0, 3), np.uint8)):
+        result = pipeline.analyze(bad)
+        assert result.ok is False and result.error_reason == "not_an_image"
+    thin = pipeline.analyze(np.zeros((1, 4000, 3), np.uint8))
+    assert thin.ok is False and thin.error_reason == "too_small"
+
+
+def test_overexposed_frame_is_low_quality(pipeline: FramePipeline, shared_media: Path) -> None:
+    frame = cv2.imread(str(shared_media / "A_single_frontal_face/a01_pyfeat_webcam_frame000.jpg"))
+    blown = np.clip(frame.astype(np.float32) * 2.5, 0, 255).astype(np.uint8)
+    result = pipeline.analyze(_jpeg(blown))
+    assert "overexposed" in result.quality["issues"]
+    assert "low_quality" in result.labels
+    assert "no_face" not in result.labels
+
+
+def test_enrollment_from_several_frames_matches_each(
+    pipeline: FramePipeline, shared_media: Path
+) -> None:
+    names = [
+        "A_single_frontal_face/a06_face_recognition_obama.jpg",
+        "D_head_not_frontal/d08_face_recognition_partial_face.jpg",
+    ]
+    enrollment = pipeline.enroll([(shared_media / n).read_bytes() for n in names])
+    assert enrollment.ok and enrollment.images_used == 2
+    for name in names:
+        result = pipeline.analyze(
+            (shared_media / name).read_bytes(), enrolled_template=enrollment.template
+        )
+        assert result.identity_status == "matched"
+    other = pipeline.analyze(HOPPER.read_bytes(), enrolled_template=enrollment.template)
+    assert other.identity_status == "mismatch"
+
+
+def test_face_stage_can_be_turned_off(pipeline: FramePipeline) -> None:
+    result = FramePipeline(VisionConfig(faces_enabled=False)).analyze(HOPPER.read_bytes())
+    assert result.ok and result.face_count == 0
+    assert result.labels == []  # no face detection, so no no_face either
+    assert result.head_pose is None and result.identity_status == "not_checked"
+
+
+def test_model_failure_is_a_failed_result_not_a_crash(
+    pipeline: FramePipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analysis.analyzers.vision import pipeline as pipeline_module
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise cv2.error("simulated model failure")
+
+    monkeypatch.setattr(pipeline_module, "detect_faces", broken)
+    result = pipeline.analyze(HOPPER.read_bytes())
+    assert result.ok is False
+    assert result.error_reason == "analysis_failed"
+    assert result.width == 512
+
+
+def test_noise_strips_do_not_crash(pipeline: FramePipeline) -> None:
+    # Detectors returned infinite boxes on noise a few pixels tall once downscaled.
+    rng = np.random.default_rng(1)
+    for shape in [(32, 4000, 3), (4000, 32, 3), (33, 700, 3)]:
+        result = pipeline.analyze(rng.integers(0, 255, shape, dtype=np.uint8))
+        assert result.ok and result.face_count == 0

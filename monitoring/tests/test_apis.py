@@ -49,6 +49,18 @@ def test_reordered_and_overlapping_batches(candidate, session, post_batch) -> No
     assert stored_seqs(session) == [1, 2, 3, 4, 5, 6]
 
 
+def test_a_reused_seq_with_other_content_is_refused(candidate, session, post_batch) -> None:
+    post_batch(candidate, session, [event(1, at_s=10), event(2, at_s=11)])
+    # The page reloaded and counted from 1 again.
+    body = post_batch(
+        candidate, session, [event(1, "tab_hidden", at_s=50), event(2, at_s=11), event(3)]
+    ).json()
+    assert body["accepted"] == [3]
+    assert body["duplicates"] == [2]
+    assert [(r["index"], r["code"]) for r in body["rejected"]] == [(0, "seq_conflict")]
+    assert MonitoringLog.objects.get(session=session, seq=1).type == "heartbeat"
+
+
 def test_same_seq_twice_in_one_batch_is_a_duplicate(candidate, session, post_batch) -> None:
     body = post_batch(candidate, session, [event(1), event(1, "copy")]).json()
     assert body["accepted"] == [1]
@@ -63,6 +75,9 @@ def test_bad_items_are_rejected_one_by_one_and_good_ones_kept(
     settings,
 ) -> None:
     future = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    deep: dict = {}
+    for _ in range(200):
+        deep = {"a": deep}
     events = [
         event(1),
         {"type": "heartbeat", "ts": future},
@@ -73,6 +88,7 @@ def test_bad_items_are_rejected_one_by_one_and_good_ones_kept(
         {"seq": 10, "type": "heartbeat", "ts": "yesterday-ish"},
         {"seq": 11, "type": "paste", "ts": event(1)["ts"], "payload": {"x": "y" * 5000}},
         {"seq": 12, "type": "paste", "ts": event(1)["ts"], "payload": [1, 2]},
+        {"seq": 13, "type": "copy", "ts": event(1)["ts"], "payload": deep},
         "not an object",
         event(2),
     ]
@@ -88,7 +104,8 @@ def test_bad_items_are_rejected_one_by_one_and_good_ones_kept(
         6: "invalid_ts",
         7: "payload_too_large",
         8: "invalid_payload",
-        9: "invalid_event",
+        9: "invalid_payload",
+        10: "invalid_event",
     }
     assert all(r["message"] for r in body["rejected"])
     assert stored_seqs(session) == [1, 2]
@@ -105,6 +122,16 @@ def test_epoch_millisecond_timestamps_are_accepted(candidate, session, post_batc
 def test_malformed_json_gets_the_common_error_shape(candidate, session, client_for) -> None:
     response = client_for(candidate).post(
         "/api/monitoring/data", data="{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_request"
+
+
+def test_absurdly_nested_json_is_a_400_not_a_crash(candidate, session, client_for) -> None:
+    nested = "[" * 50_000 + "]" * 50_000
+    body = f'{{"session_id": "{session.pk}", "events": [{nested}]}}'
+    response = client_for(candidate).post(
+        "/api/monitoring/data", data=body, content_type="application/json"
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "malformed_request"

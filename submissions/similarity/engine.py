@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .fingerprints import Fingerprints, fingerprint, kgram_hashes
-from .index import common_hashes, shared_counts
+from .index import common_hashes, similar_pairs
 from .matches import Match, matching_regions
 from .tokens import code_tokenize, language_normalize
 
@@ -166,13 +166,11 @@ def _compare_group(
         prints = [_without(fp, idioms) for fp in prints]
     hash_sets = [np.unique(fp.hashes) for fp in prints]
 
+    pairs = similar_pairs(hash_sets, min_shared=min_shared, threshold=threshold)
     results: list[tuple[int, int, PairResult]] = []
-    for (i, j), shared in shared_counts(hash_sets).items():
-        if shared < min_shared:
-            continue
-        score = shared / min(len(hash_sets[i]), len(hash_sets[j]))
-        if score < threshold:
-            continue
+    for x in range(len(pairs.counts)):
+        i, j = int(pairs.first[x]), int(pairs.second[x])
+        shared, score = int(pairs.counts[x]), float(pairs.scores[x])
         common = np.intersect1d(hash_sets[i], hash_sets[j], assume_unique=True)
         result = PairResult(
             a=sources[i].id,

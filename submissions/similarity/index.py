@@ -1,14 +1,18 @@
 """Inverted index of fingerprints: which submissions share which hashes.
 
-Candidate pairs come only from hashes that two submissions have in common, so the work grows with
-the number of shared fingerprints, not with the square of the number of submissions.
+The index is a sparse submission-by-hash matrix M; its transpose, row by row, is the posting
+list hash -> submissions. Pairs come only from hashes two submissions have in common (M @ M.T),
+so the work grows with the number of shared fingerprints, not with the square of the number of
+submissions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 
 def common_hashes(
@@ -27,31 +31,54 @@ def common_hashes(
     return values[counts > max_fraction * len(hash_sets)]
 
 
-def shared_counts(hash_sets: Sequence[np.ndarray]) -> dict[tuple[int, int], int]:
-    """Return ``{(i, j): number of distinct hashes submissions i and j share}`` for i < j.
+# Rows of the pair-count product computed at once: bounds the memory of the product to
+# _BLOCK x N counts however many unrelated pairs common idioms link together.
+_BLOCK = 128
 
-    Only pairs sharing at least one hash appear. ``hash_sets`` must hold distinct hashes per
-    submission (``np.unique`` output).
+
+@dataclass(frozen=True, slots=True)
+class SimilarPairs:
+    """Pairs ``(first[x], second[x])``, first < second, sharing ``counts[x]`` distinct hashes
+    with score ``scores[x]`` = counts / min(size of first, size of second)."""
+
+    first: np.ndarray
+    second: np.ndarray
+    counts: np.ndarray
+    scores: np.ndarray
+
+
+def similar_pairs(
+    hash_sets: Sequence[np.ndarray], *, min_shared: int, threshold: float
+) -> SimilarPairs:
+    """Return every pair sharing at least ``min_shared`` hashes and scoring >= ``threshold``.
+
+    ``hash_sets`` must hold distinct hashes per submission (``np.unique`` output). Counting is
+    a sparse product M @ M.T of the submission-by-hash matrix: its work is the sum over hashes
+    of (submissions holding it)^2, never the square of the number of submissions, and it runs
+    in compiled code because idioms under the common-idiom cut-off still link many unrelated
+    submissions. It runs in blocks of rows, so memory stays linear in the number of
+    submissions.
     """
-    if not hash_sets:
-        return {}
+    empty = np.empty(0, dtype=np.int64)
+    if len(hash_sets) < 2:
+        return SimilarPairs(empty, empty, empty, np.empty(0))
+    sizes = np.array([len(s) for s in hash_sets], dtype=np.int64)
     hashes = np.concatenate(hash_sets)
-    owners = np.repeat(np.arange(len(hash_sets)), [len(s) for s in hash_sets])
-    # Sorting (hash, owner) groups the posting list of each hash; a stable sort keeps the
-    # owners of a posting list in ascending order, so every pair comes out as (i < j).
-    order = np.argsort(hashes, kind="stable")
-    hashes, owners = hashes[order], owners[order]
-    if len(hashes) < 2:
-        return {}
-    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
-    sizes = np.diff(np.r_[starts, len(hashes)])
-    counts: dict[tuple[int, int], int] = {}
-    for start, size in zip(
-        starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True
-    ):
-        posting = owners[start : start + size].tolist()
-        for x, first in enumerate(posting):
-            for second in posting[x + 1 :]:
-                key = (first, second)
-                counts[key] = counts.get(key, 0) + 1
-    return counts
+    owners = np.repeat(np.arange(len(hash_sets)), sizes)
+    _, columns = np.unique(hashes, return_inverse=True)
+    membership = sparse.csr_matrix(
+        (np.ones(len(hashes), dtype=np.int32), (owners, columns)),
+        shape=(len(hash_sets), int(columns.max(initial=-1)) + 1),
+    )
+    transposed = membership.T.tocsr()
+    parts: list[tuple[np.ndarray, ...]] = []
+    for start in range(0, len(hash_sets), _BLOCK):
+        product = (membership[start : start + _BLOCK] @ transposed).tocoo()
+        first = product.row.astype(np.int64) + start
+        second = product.col.astype(np.int64)
+        counts = product.data.astype(np.int64)
+        scores = counts / np.maximum(np.minimum(sizes[first], sizes[second]), 1)
+        keep = (second > first) & (counts >= min_shared) & (scores >= threshold)
+        parts.append((first[keep], second[keep], counts[keep], scores[keep]))
+    first, second, counts, scores = (np.concatenate(column) for column in zip(*parts))
+    return SimilarPairs(first, second, counts, scores)

@@ -319,6 +319,8 @@ def test_urlencoded_forms_are_refused(candidate, session, problems, client_for):
         content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 415
+    assert error_code(response) == "unsupported_media_type"
+    assert not CodeSubmission.objects.exists()
 
 
 # --- permissions ------------------------------------------------------------------------
@@ -510,3 +512,29 @@ def test_ending_the_exam_another_way_also_marks_final_versions(
         "a\n",
         "b2\n",
     ]
+
+
+def test_ids_beyond_64_bits_are_400_not_a_database_error(candidate, session, proctor, client_for):
+    submitted = client_for(candidate).post(
+        SUBMIT_URL,
+        {"session_id": str(session.pk), "problem_id": 2**64, "code": "x"},
+        format="json",
+    )
+    listed = client_for(proctor).get(LIST_URL, {"exam_id": 2**64})
+    problem = client_for(proctor).get(f"{LIST_URL}/{2**64}")
+
+    assert submitted.status_code == 400
+    assert listed.status_code == 400
+    assert problem.status_code == 404
+
+
+@pytest.mark.parametrize("url", [SUBMIT_URL, FINAL_URL])
+def test_absurdly_nested_json_is_a_400_not_a_crash(candidate, session, client_for, url):
+    nested = "[" * 50_000 + "]" * 50_000
+    response = client_for(candidate).generic(
+        "POST", url, f'{{"code": {nested}}}', content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert error_code(response) == "malformed_request"
+    assert not CodeSubmission.objects.exists()

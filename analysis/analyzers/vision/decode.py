@@ -19,6 +19,9 @@ ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 4096 * 4096
+# Below this on either side there is no face to find, and the detectors' resizing fails on
+# degenerate shapes (a 1x4000 image resizes to zero rows).
+MIN_SIDE = 32
 
 _JPEG_SOS = b"\xff\xda"
 _JPEG_EOI = b"\xff\xd9"
@@ -43,8 +46,8 @@ def decode_image(
     ``empty`` (no bytes), ``too_large`` (more than ``max_bytes``), ``not_an_image`` (unknown or
     unsupported format), ``too_many_pixels`` (header dimensions above ``max_pixels``: checked
     from the header before any pixel is decoded, so a decompression bomb costs nothing),
-    ``truncated`` (the file ends before the image does) and ``undecodable`` (a header that
-    parses but pixels that do not).
+    ``too_small`` (a side under 32 pixels), ``truncated`` (the file ends before the image
+    does) and ``undecodable`` (a header that parses but pixels that do not).
     """
     if not data:
         raise MediaError("empty", "The image is empty.")
@@ -64,7 +67,7 @@ def decode_image(
     except Image.DecompressionBombError as exc:
         raise MediaError(
             "too_many_pixels", f"The image header claims too many pixels: {exc}"
-        )
+        ) from exc
     except (OSError, ValueError, SyntaxError) as exc:
         raise MediaError("not_an_image", "The data is not a readable image.") from exc
     if image_format not in ACCEPTED_FORMATS:
@@ -77,10 +80,12 @@ def decode_image(
             "too_many_pixels",
             f"The image is {width}x{height}; the limit is {max_pixels} pixels.",
         )
-    if image_format == "JPEG" and not _jpeg_is_complete(data):
+    if min(width, height) < MIN_SIDE:
         raise MediaError(
-            "truncated", "The JPEG image is truncated (no end-of-image marker)."
+            "too_small", f"The image is {width}x{height}; each side needs {MIN_SIDE} pixels."
         )
+    if image_format == "JPEG" and not _jpeg_is_complete(data):
+        raise MediaError("truncated", "The JPEG image is truncated (no end-of-image marker).")
     if image_format == "PNG" and b"IEND" not in data[-64:]:
         raise MediaError("truncated", "The PNG image is truncated (no IEND chunk).")
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
