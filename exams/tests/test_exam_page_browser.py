@@ -453,6 +453,24 @@ def test_reload_in_the_middle_loses_no_events_and_duplicates_none(
     frames_before = exam_page.monitor("frames-sent")
     wait_for(lambda: exam_page.monitor("frames-sent") > frames_before, timeout=20, what="frames")
     assert ExamSession.objects.get(pk=session_id).status == SessionStatus.IN_PROGRESS
+
+    # The browser loses its saved queue (storage cleared): its counter restarts at 1, the
+    # server refuses those seqs as taken by other events, and the page renumbers after them.
+    stored_before = MonitoringLog.objects.filter(session_id=session_id).count()
+    page.evaluate("(key) => localStorage.removeItem(key)", f"exam.events.{session_id}")
+    exam_page.hide_tab(0.3)
+    wait_for(
+        lambda: (
+            exam_page.queue(session_id)["pending"] == []
+            and MonitoringLog.objects.filter(session_id=session_id, type="tab_hidden").count()
+            == len(hidden) + 1
+        ),
+        timeout=30,
+        what="the tab switch after the storage loss to be stored",
+    )
+    seqs = sorted(MonitoringLog.objects.filter(session_id=session_id).values_list("seq", flat=True))
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert len(seqs) >= stored_before + 4
     exam_page.assert_no_script_errors()
 
 

@@ -67,14 +67,38 @@ export class EventQueue {
     }, delayMs);
   }
 
-  acknowledge(ackedSeqs, highestContiguous) {
+  // Removes what the server holds. Events refused as seq_conflict (their seq is taken by a
+  // different event: this browser's counter restarted, e.g. its storage was cleared) were never
+  // stored; they get new seqs after the server's max_seq and are sent again.
+  acknowledge(ackedSeqs, highestContiguous, conflicts = new Set(), serverMaxSeq = 0) {
     const state = this.load();
     const done = new Set(ackedSeqs);
     state.pending = state.pending.filter(
-      (event) => !done.has(event.seq) && !(highestContiguous && event.seq <= highestContiguous),
+      (event) =>
+        conflicts.has(event.seq) ||
+        (!done.has(event.seq) && !(highestContiguous && event.seq <= highestContiguous)),
     );
+    if (conflicts.size) {
+      state.nextSeq = Math.max(state.nextSeq, serverMaxSeq + 1);
+      for (const event of state.pending) {
+        if (conflicts.has(event.seq)) {
+          event.seq = state.nextSeq;
+          state.nextSeq += 1;
+        }
+      }
+      state.pending.sort((a, b) => a.seq - b.seq);
+    }
     state.acked = Math.max(state.acked || 0, highestContiguous || 0);
     this.save(state);
+  }
+
+  // The server's highest stored seq (websocket "ready"): new events are numbered after it.
+  continueAfter(serverMaxSeq) {
+    const state = this.load();
+    if (Number.isInteger(serverMaxSeq) && state.nextSeq <= serverMaxSeq) {
+      state.nextSeq = serverMaxSeq + 1;
+      this.save(state);
+    }
   }
 
   async flush({ keepalive = false } = {}) {
@@ -90,11 +114,18 @@ export class EventQueue {
       );
       const accepted = result.accepted || [];
       const duplicates = result.duplicates || [];
-      // Rejected items will never be accepted as they are; keep them out of the queue (and
-      // say so in the console) instead of blocking every later event behind them.
-      const rejected = (result.rejected || []).map((item) => item.seq);
-      if (rejected.length) console.warn("exam events rejected by the server", result.rejected);
-      this.acknowledge([...accepted, ...duplicates, ...rejected], result.highest_contiguous_seq);
+      // Other rejected items will never be accepted as they are; keep them out of the queue
+      // (and say so in the console) instead of blocking every later event behind them.
+      const refusals = result.rejected || [];
+      const conflicts = new Set(refusals.filter((r) => r.code === "seq_conflict").map((r) => r.seq));
+      const rejected = refusals.filter((r) => r.code !== "seq_conflict").map((r) => r.seq);
+      if (rejected.length) console.warn("exam events rejected by the server", refusals);
+      this.acknowledge(
+        [...accepted, ...duplicates, ...rejected],
+        result.highest_contiguous_seq,
+        conflicts,
+        result.max_seq || 0,
+      );
       this.failures = 0;
       this.lastError = null;
       this.onStateChange(this.stats());

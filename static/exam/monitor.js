@@ -109,7 +109,10 @@ export class Monitor {
       sessionId: this.sessionId,
       tokenProvider: () => this.api.accessToken,
       refreshToken: () => this.api.refresh(),
-      onMessage: (name, data) => this.onLive(name, data),
+      onMessage: (name, data) => {
+        if (name === "ready") this.queue.continueAfter(data.max_seq);
+        this.onLive(name, data);
+      },
       onClosedForGood: () => this.sessionEnded(null),
       onStatus: (status) => this.update({ live: status }),
     });
