@@ -552,6 +552,13 @@ async function finish(status, reason) {
   if (app.monitor) {
     if (status === "submitted") await app.monitor.drain(3000);
     await app.monitor.stop();
+    // An ended session accepts no more events: what is left cannot be delivered, so it is
+    // not kept in this browser (and the candidate is told).
+    const undelivered = app.monitor.queue.stats().pending;
+    localStorage.removeItem(app.monitor.queue.key);
+    $("done-events").textContent = undelivered
+      ? `${undelivered} monitoring event${undelivered === 1 ? "" : "s"} could not be sent before the end.`
+      : "";
   }
   if ($("final-dialog").open) $("final-dialog").close();
   await stopMeter();
