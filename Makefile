@@ -28,7 +28,7 @@ run: migrate
 	@echo "Serving on http://$(HOST):$(PORT)/ (exam page /exam/, admin /admin/, API docs /docs)"
 	@trap 'kill 0' INT TERM EXIT; \
 		$(PY) manage.py qcluster & \
-		$(PY) -m daphne -b $(HOST) -p $(PORT) proctoring_site.asgi:application
+		$(PY) -m daphne --access-log /dev/null -b $(HOST) -p $(PORT) proctoring_site.asgi:application
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -41,27 +41,27 @@ def _candidate(username: str) -> User:
 
 
 @pytest.fixture
-def candidate(db) -> User:  # noqa: ANN001
+def candidate(db) -> User:
     return _candidate("alice")
 
 
 @pytest.fixture
-def other_candidate(db) -> User:  # noqa: ANN001
+def other_candidate(db) -> User:
     return _candidate("bob")
 
 
 @pytest.fixture
-def proctor(db) -> User:  # noqa: ANN001
+def proctor(db) -> User:
     return proctor_create(username="proctor", email="proctor@example.com", password=PASSWORD)
 
 
 @pytest.fixture
-def admin_user(db) -> User:  # noqa: ANN001
+def admin_user(db) -> User:
     return proctor_create(username="root", email="root@example.com", password=PASSWORD, admin=True)
 
 
 @pytest.fixture
-def exam(db):  # noqa: ANN001, ANN201
+def exam(db):
     from exams.models import Exam, Problem
 
     exam = Exam.objects.create(title="Algorithms", duration_minutes=60)
@@ -84,14 +84,14 @@ def start_session() -> Callable:
     """Start a session for a candidate through the service; returns (session, token)."""
     from exams.services import session_start
 
-    def start(user: User, exam, **kwargs):  # noqa: ANN001, ANN003, ANN202
+    def start(user: User, exam, **kwargs):
         return session_start(candidate=user, exam=exam, consent=True, **kwargs)
 
     return start
 
 
 @pytest.fixture
-def session(candidate, exam, start_session):  # noqa: ANN001, ANN201
+def session(candidate, exam, start_session):
     session, _token = start_session(candidate, exam)
     return session
 

@@ -8,7 +8,7 @@ class IsReviewer(BasePermission):
 
     message = "Only proctors and admins may do this."
 
-    def has_permission(self, request, view) -> bool:  # noqa: ANN001
+    def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.is_reviewer)
 
@@ -16,6 +16,6 @@ class IsReviewer(BasePermission):
 class IsCandidate(BasePermission):
     message = "Only candidates may do this."
 
-    def has_permission(self, request, view) -> bool:  # noqa: ANN001
+    def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.is_candidate)

@@ -44,7 +44,7 @@ class UserOutputSerializer(serializers.ModelSerializer):
         model = User
         fields = ["id", "username", "email", "role", "full_name", "institution", "external_id"]
 
-    def _profile(self, user: User):  # noqa: ANN202
+    def _profile(self, user: User):
         return getattr(user, "candidate_profile", None)
 
     def get_institution(self, user: User) -> str:

@@ -37,7 +37,7 @@ class CandidateListApi(ListAPIView):
     permission_classes = [IsReviewer]
     serializer_class = AdminCandidateOutputSerializer
 
-    def get_queryset(self):  # noqa: ANN201
+    def get_queryset(self):
         queryset = (
             User.objects.filter(role=User.Role.CANDIDATE)
             .select_related("candidate_profile")
@@ -63,7 +63,7 @@ class SessionListApi(ListAPIView):
     permission_classes = [IsReviewer]
     serializer_class = AdminSessionOutputSerializer
 
-    def get_queryset(self):  # noqa: ANN201
+    def get_queryset(self):
         filters = AdminSessionFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = ExamSession.objects.select_related(

@@ -23,7 +23,7 @@ from .serializers import (
 )
 
 
-def _exam_queryset():  # noqa: ANN202
+def _exam_queryset():
     return Exam.objects.filter(is_published=True).prefetch_related(
         Prefetch("problems", queryset=Problem.objects.order_by("order", "pk"))
     )

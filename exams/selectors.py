@@ -41,5 +41,5 @@ def session_require_active(session: ExamSession) -> None:
         )
 
 
-def exams_available(*, at=None):  # noqa: ANN001, ANN201
+def exams_available(*, at=None):
     return Exam.objects.filter(is_published=True).prefetch_related("problems")

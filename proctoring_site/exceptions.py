@@ -144,7 +144,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return response
 
 
-def json_404(request, exception=None):  # noqa: ANN001, ANN201 - Django handler signature
+def json_404(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("not_found", "Not found."), status=404)
     from django.views.defaults import page_not_found
@@ -152,7 +152,7 @@ def json_404(request, exception=None):  # noqa: ANN001, ANN201 - Django handler 
     return page_not_found(request, exception)
 
 
-def json_500(request):  # noqa: ANN001, ANN201 - Django handler signature
+def json_500(request):
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("server_error", "Internal server error."), status=500)
     from django.views.defaults import server_error

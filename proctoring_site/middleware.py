@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from .exceptions import error_body
+
+access_logger = logging.getLogger("proctoring.access")
 
 
 def body_limit_for_path(path: str) -> int:
@@ -44,3 +48,26 @@ class BodySizeLimitMiddleware:
                     status=413,
                 )
         return self.get_response(request)
+
+
+class AccessLogMiddleware:
+    """One access-log line per request through Python logging, so the redaction filter applies.
+
+    The server's own access log is switched off (see Makefile): it would print session tokens
+    that sit in URL paths (``/api/auth/end-exam/<token>``).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        access_logger.info(
+            "%s %s %s %.1fms",
+            request.method,
+            request.path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response

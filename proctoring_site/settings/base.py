@@ -39,6 +39,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "proctoring_site.middleware.AccessLogMiddleware",
     "proctoring_site.middleware.BodySizeLimitMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -139,6 +140,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"SessionStatusEnum": "exams.lifecycle.SessionStatus"},
+    # Schema generation is tested on its own (proctoring_site/tests); keeping it out of
+    # `check --deploy` keeps that check about deployment settings.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
 # Request body limits (bytes) by path prefix, longest prefix wins; answered with 413.

@@ -11,7 +11,7 @@ from accounts.services import proctor_create
 class Command(BaseCommand):
     help = "Create or update a proctor (staff, Proctors group). --admin makes an admin."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("username")
         parser.add_argument("email")
         parser.add_argument("--admin", action="store_true", help="Also a superuser.")
@@ -22,7 +22,7 @@ class Command(BaseCommand):
             "asked for interactively when unset.",
         )
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         password = os.environ.get(options["password_env"])
         if not password:
             if not os.isatty(0):

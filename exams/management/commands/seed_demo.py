@@ -24,7 +24,7 @@ class Command(BaseCommand):
     help = "Load demo data: an exam with two problems, a proctor, an admin, two candidates."
 
     @transaction.atomic
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         exam, _ = Exam.objects.update_or_create(
             title="Demo: Python fundamentals",
             defaults={
