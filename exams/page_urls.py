@@ -1,5 +1,9 @@
-"""The candidate's exam page (built in the exam-page work)."""
+"""The candidate's exam page at /exam/."""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import page_views
+
+urlpatterns = [path("", page_views.exam_page, name="exam-page")]

@@ -70,9 +70,13 @@ def incident_update(
     confidence: float | None = None,
     details: dict[str, Any] | None = None,
     add_evidence: list[Any] | None = None,
+    severity: str | None = None,
 ) -> Incident:
     """Extend or close an incident (merge details, append evidence) and tell the feed."""
     fields = ["updated_at"]
+    if severity is not None and severity != incident.severity:
+        incident.severity = severity
+        fields.append("severity")
     if ended_at is not None:
         incident.ended_at = ended_at
         fields.append("ended_at")

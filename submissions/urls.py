@@ -1,3 +1,16 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import apis
+
+urlpatterns = [
+    path("submit", apis.SubmitApi.as_view(), name="submission-submit"),
+    path("submissions", apis.SubmissionListApi.as_view(), name="submission-list"),
+    path(
+        "submissions/<int:problem_id>",
+        apis.ProblemSubmissionListApi.as_view(),
+        name="submission-problem-list",
+    ),
+    path("final-submit", apis.FinalSubmitApi.as_view(), name="submission-final-submit"),
+]

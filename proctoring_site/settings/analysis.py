@@ -1,3 +1,29 @@
 """Settings of the analysis feature (each value from the environment with a safe default)."""
 
 from __future__ import annotations
+
+from .env import env_bool, env_float, env_int
+
+# Upload limits checked from the headers before anything is stored (4xx at upload).
+ANALYSIS_FRAME_MAX_BYTES = env_int("ANALYSIS_FRAME_MAX_BYTES", 2 * 1024 * 1024)
+ANALYSIS_FRAME_MAX_PIXELS = env_int("ANALYSIS_FRAME_MAX_PIXELS", 1920 * 1080)
+ANALYSIS_AUDIO_MAX_BYTES = env_int("ANALYSIS_AUDIO_MAX_BYTES", 3 * 1024 * 1024)
+ANALYSIS_AUDIO_MAX_SECONDS = env_float("ANALYSIS_AUDIO_MAX_SECONDS", 30.0)
+# Enrollment: how many frames the exam page may send at once.
+ANALYSIS_ENROLL_MAX_FRAMES = env_int("ANALYSIS_ENROLL_MAX_FRAMES", 8)
+
+# Privacy: media that is not evidence for an incident is deleted once it can no longer become
+# evidence. Set to keep everything (e.g. while tuning analyzers on consenting test users).
+ANALYSIS_KEEP_NON_EVIDENCE_MEDIA = env_bool("ANALYSIS_KEEP_NON_EVIDENCE_MEDIA", False)
+# Media that failed to decode is deleted by default; keep it to debug a misbehaving client.
+ANALYSIS_KEEP_FAILED_MEDIA = env_bool("ANALYSIS_KEEP_FAILED_MEDIA", False)
+
+# Two incidents of the same kind closer than this (seconds) are merged into one.
+ANALYSIS_MERGE_GAP_S = env_float("ANALYSIS_MERGE_GAP_S", 10.0)
+
+# Session risk levels: score >= MEDIUM is medium, >= HIGH is high (0-100 scale).
+ANALYSIS_RISK_MEDIUM = env_int("ANALYSIS_RISK_MEDIUM", 30)
+ANALYSIS_RISK_HIGH = env_int("ANALYSIS_RISK_HIGH", 60)
+
+# Load the models when a worker process starts, so the first frame is not slow.
+ANALYSIS_PRELOAD_MODELS = env_bool("ANALYSIS_PRELOAD_MODELS", True)

@@ -1,0 +1,244 @@
+"""Face detection: MediaPipe short-range + full-range, YuNet as an independent second opinion.
+
+Why three detectors (observed on the shared media, see docs/ANALYZERS.md "Vision"):
+- the short-range model misses small faces in group photos; the full-range model finds them
+  but misses some large or turned faces the short-range model finds;
+- both MediaPipe models fire on an apple (same training family, same mistake), so two
+  MediaPipe detections agreeing is no evidence; YuNet is a different network and does not fire
+  there, while it finds the most faces in groups but has its own weak false positives.
+A face is accepted when a MediaPipe model and YuNet agree on it, or when any one detector is
+strongly confident on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from analysis.analyzers.vision.models import get_model
+
+VERSION = "faces-1(mp-short+mp-full+yunet-2023mar)"
+
+
+@dataclass(frozen=True)
+class FaceDetectionConfig:
+    """Decision thresholds, chosen on the whole shared image set (docs/ANALYZERS.md).
+
+    ``strong_confidence``: a detection accepted without confirmation. Real faces found by a
+    single detector on the set score >= 0.88; the false ones (apple 0.65, garage 0.74,
+    background patches 0.51-0.78) stay below.
+    """
+
+    strong_confidence: float = 0.85
+    # Two detectors "agree" on a face when their boxes overlap this much (MediaPipe boxes are
+    # tighter than YuNet's, so the IoU of the same face is often only 0.4-0.6), or when the
+    # centre of one box lies inside the other.
+    match_iou: float = 0.3
+    # "auto": run YuNet only when MediaPipe is not sure (no face, or a face below
+    # strong_confidence); "always"; "never".
+    second_opinion: str = "auto"
+    # Detection runs on a copy with this long side at most: MediaPipe letterboxes to 128/192 px
+    # anyway, and YuNet's cost grows with the pixel count.
+    max_side: int = 640
+
+
+@dataclass
+class Face:
+    """One accepted face, in pixels of the analyzed image."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    confidence: float
+    source: str  # detectors that found it, joined by "+", e.g. "mp_full+yunet"
+    # YuNet's 15-value row (box, 5 landmarks, score) in image pixels, when YuNet found this
+    # face: SFace aligns the face crop with it.
+    yunet_row: np.ndarray | None = field(default=None, repr=False)
+    # Eyes (image-left first) and nose tip, 3x2 pixels: a coarse head-turn cue when the face
+    # mesh cannot fit (profiles).
+    keypoints: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def area(self) -> int:
+        return self.w * self.h
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "x": self.x,
+            "y": self.y,
+            "w": self.w,
+            "h": self.h,
+            "confidence": round(self.confidence, 4),
+            "source": self.source,
+        }
+
+
+@dataclass
+class _Candidate:
+    box: np.ndarray  # x, y, w, h as float, in pixels of the detection copy
+    confidence: float
+    source: str
+    yunet_row: np.ndarray | None = None
+    keypoints: np.ndarray | None = (
+        None  # eyes (image-left first), nose; detection-copy pixels
+    )
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    ax2, ay2, bx2, by2 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
+    iw = max(0.0, min(ax2, bx2) - max(a[0], b[0]))
+    ih = max(0.0, min(ay2, by2) - max(a[1], b[1]))
+    inter = iw * ih
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _centre_inside(a: np.ndarray, b: np.ndarray) -> bool:
+    cx, cy = a[0] + a[2] / 2, a[1] + a[3] / 2
+    return bool(b[0] <= cx <= b[0] + b[2] and b[1] <= cy <= b[1] + b[3])
+
+
+def _same_face(a: np.ndarray, b: np.ndarray, match_iou: float) -> bool:
+    if _iou(a, b) >= match_iou:
+        return True
+    # Containment only counts between boxes of similar size: a big false box around a group
+    # must not swallow the small faces inside it.
+    ratio = (a[2] * a[3]) / max(b[2] * b[3], 1e-6)
+    return 0.25 <= ratio <= 4.0 and (_centre_inside(a, b) or _centre_inside(b, a))
+
+
+def _mediapipe(name: str, rgb: np.ndarray) -> list[_Candidate]:
+    model, lock = get_model(name)
+    with lock:
+        result = model.process(rgb)
+    height, width = rgb.shape[:2]
+    out = []
+    for detection in result.detections or []:
+        rel = detection.location_data.relative_bounding_box
+        box = np.array(
+            [
+                rel.xmin * width,
+                rel.ymin * height,
+                rel.width * width,
+                rel.height * height,
+            ],
+            dtype=np.float64,
+        )
+        # MediaPipe keypoints: right eye, left eye, nose tip, mouth, ears.
+        kps = detection.location_data.relative_keypoints
+        points = np.array([(kps[i].x * width, kps[i].y * height) for i in range(3)])
+        out.append(
+            _Candidate(box, float(detection.score[0]), name, None, _eyes_sorted(points))
+        )
+    return out
+
+
+def _yunet(bgr: np.ndarray) -> list[_Candidate]:
+    model, lock = get_model("yunet")
+    height, width = bgr.shape[:2]
+    with lock:
+        model.setInputSize((width, height))
+        _, rows = model.detect(bgr)
+    if rows is None:
+        return []
+    return [
+        _Candidate(
+            row[:4].astype(np.float64),
+            float(row[14]),
+            "yunet",
+            row.copy(),
+            _eyes_sorted(row[4:10].reshape(3, 2).astype(np.float64)),
+        )
+        for row in rows
+    ]
+
+
+def _eyes_sorted(points: np.ndarray) -> np.ndarray:
+    # Detectors name eyes from different points of view; order them by image x instead.
+    if points[0, 0] > points[1, 0]:
+        points = points[[1, 0, 2]]
+    return points
+
+
+def _group(candidates: list[_Candidate], match_iou: float) -> list[list[_Candidate]]:
+    # Greedy clustering, most confident first, like NMS but keeping the members so we know
+    # which detectors agreed.
+    groups: list[list[_Candidate]] = []
+    for cand in sorted(candidates, key=lambda c: c.confidence, reverse=True):
+        for group in groups:
+            if _same_face(cand.box, group[0].box, match_iou):
+                group.append(cand)
+                break
+        else:
+            groups.append([cand])
+    return groups
+
+
+def detect_faces(
+    image_bgr: np.ndarray, config: FaceDetectionConfig | None = None
+) -> tuple[list[Face], bool]:
+    """Find the faces in a BGR image.
+
+    Returns the accepted faces, largest first (boxes in pixels of ``image_bgr``), and whether
+    the YuNet second opinion ran.
+    """
+    cfg = config or FaceDetectionConfig()
+    height, width = image_bgr.shape[:2]
+    scale = min(1.0, cfg.max_side / max(height, width))
+    small = (
+        image_bgr
+        if scale == 1.0
+        else cv2.resize(
+            image_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
+        )
+    )
+    rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
+    candidates = _mediapipe("mp_short", rgb) + _mediapipe("mp_full", rgb)
+
+    mp_groups = _group(candidates, cfg.match_iou)
+    mp_sure = bool(mp_groups) and all(
+        g[0].confidence >= cfg.strong_confidence for g in mp_groups
+    )
+    run_yunet = cfg.second_opinion == "always" or (
+        cfg.second_opinion == "auto" and not mp_sure
+    )
+    if run_yunet:
+        candidates += _yunet(small)
+
+    faces: list[Face] = []
+    for group in _group(candidates, cfg.match_iou):
+        sources = {c.source for c in group}
+        confidence = max(c.confidence for c in group)
+        independent = "yunet" in sources and len(sources) > 1
+        if not (independent or confidence >= cfg.strong_confidence):
+            continue
+        yunet_member = next((c for c in group if c.source == "yunet"), None)
+        best = yunet_member or group[0]
+        box = best.box / scale
+        row = None
+        if yunet_member is not None and yunet_member.yunet_row is not None:
+            row = yunet_member.yunet_row.copy()
+            row[:14] /= scale
+        x0, y0 = max(0, round(float(box[0]))), max(0, round(float(box[1])))
+        x1 = min(width, round(float(box[0] + box[2])))
+        y1 = min(height, round(float(box[1] + box[3])))
+        if x1 <= x0 or y1 <= y0:
+            continue
+        keypoints = best.keypoints / scale if best.keypoints is not None else None
+        faces.append(
+            Face(
+                x=x0,
+                y=y0,
+                w=x1 - x0,
+                h=y1 - y0,
+                confidence=confidence,
+                source="+".join(sorted(sources)),
+                yunet_row=row,
+                keypoints=keypoints,
+            )
+        )
+    faces.sort(key=lambda f: f.area, reverse=True)
+    return faces, run_yunet

@@ -1,0 +1,348 @@
+"""The frame pipeline: decode -> quality -> faces -> mesh/pose/gaze -> identity -> labels.
+
+One :class:`FramePipeline` per worker process is enough; the models behind it are shared
+process-wide (see ``models.py``). Bad media never raises out of :meth:`FramePipeline.analyze`:
+it returns a result with ``ok=False`` and a stable ``error_reason`` so the queue keeps moving.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+from analysis.analyzers.errors import MediaError
+from analysis.analyzers.vision import decode, faces, identity, pose, quality
+from analysis.analyzers.vision.faces import Face, FaceDetectionConfig, detect_faces
+from analysis.analyzers.vision.identity import (
+    SFACE_COSINE_THRESHOLD,
+    build_template,
+    cosine_similarity,
+    face_embedding,
+)
+from analysis.analyzers.vision.pose import (
+    AttentionConfig,
+    direction_from_keypoints,
+    estimate_pose_and_gaze,
+)
+from analysis.analyzers.vision.quality import QualityThresholds, assess_quality
+
+VERSION = "vision-pipeline-1"
+
+VERSIONS = {
+    "pipeline": VERSION,
+    "decode": decode.VERSION,
+    "quality": quality.VERSION,
+    "faces": faces.VERSION,
+    "pose": pose.VERSION,
+    "identity": identity.VERSION,
+}
+
+LABEL_NO_FACE = "no_face"
+LABEL_MULTIPLE_FACES = "multiple_faces"
+LABEL_LOOKING_AWAY = "looking_away"
+LABEL_IDENTITY_MISMATCH = "identity_mismatch"
+LABEL_CAMERA_OBSTRUCTED = "camera_obstructed"
+LABEL_LOW_QUALITY = "low_quality"
+
+# Gamma applied to dark (not black) frames before detection: lifts the shadows where a face in
+# a dim room sits, leaves highlights alone. A 256-entry lookup table costs ~0.2 ms.
+_DARK_GAMMA_LUT = np.array(
+    [((i / 255.0) ** 0.5) * 255 for i in range(256)], dtype=np.uint8
+)
+
+
+@dataclass(frozen=True)
+class VisionConfig:
+    """What the pipeline runs and with which thresholds.
+
+    Stages can be switched off per exam or per candidate (an accommodation: e.g. gaze off for
+    a candidate who cannot hold their head still). A stage that is off reports null values and
+    raises none of its labels.
+    """
+
+    max_bytes: int = decode.DEFAULT_MAX_BYTES
+    max_pixels: int = decode.DEFAULT_MAX_PIXELS
+    quality_enabled: bool = True
+    pose_enabled: bool = True
+    identity_enabled: bool = True
+    identity_threshold: float = SFACE_COSINE_THRESHOLD
+    # Faces compared with the template on identity frames: the candidate may not be the
+    # largest face when someone leans in (that case raises multiple_faces anyway).
+    identity_max_faces: int = 3
+    enhance_dark: bool = True
+    faces: FaceDetectionConfig = field(default_factory=FaceDetectionConfig)
+    attention: AttentionConfig = field(default_factory=AttentionConfig)
+    quality: QualityThresholds = field(default_factory=QualityThresholds)
+
+
+@dataclass
+class FrameResult:
+    """Everything the pipeline found in one frame. ``to_dict()`` is JSON-serialisable."""
+
+    ok: bool
+    error_reason: str | None = None
+    error_message: str | None = None
+    width: int = 0
+    height: int = 0
+    face_count: int = 0
+    faces: list[Face] = field(default_factory=list)
+    head_pose: dict[str, float] | None = None
+    gaze: dict[str, Any] | None = None
+    attention: str | None = None  # "screen", "away", or None when not judged
+    identity_similarity: float | None = None
+    quality: dict[str, Any] | None = None
+    labels: list[str] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=lambda: dict(VERSIONS))
+    second_opinion_used: bool = False
+    # Normalised SFace embeddings of the faces compared (largest first); not serialised:
+    # biometric data stays in memory unless the caller decides to store it.
+    embeddings: list[np.ndarray] = field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "error_reason": self.error_reason,
+            "error_message": self.error_message,
+            "width": self.width,
+            "height": self.height,
+            "face_count": self.face_count,
+            "faces": [f.to_dict() for f in self.faces],
+            "head_pose": self.head_pose,
+            "gaze": self.gaze,
+            "attention": self.attention,
+            "identity_similarity": (
+                None
+                if self.identity_similarity is None
+                else round(self.identity_similarity, 4)
+            ),
+            "quality": self.quality,
+            "labels": sorted(self.labels),
+            "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
+            "versions": dict(self.versions),
+            "second_opinion_used": self.second_opinion_used,
+        }
+
+
+@dataclass
+class EnrollmentResult:
+    """Outcome of an enrollment. On refusal ``template`` is None and ``error_reason`` says why:
+    ``no_face``, ``multiple_faces``, ``camera_obstructed``, ``face_not_usable`` (found but not
+    alignable), ``no_images``, or a decode reason (``not_an_image``, ``truncated``...).
+    ``image_index`` is the refused image's position."""
+
+    ok: bool
+    error_reason: str | None = None
+    message: str = ""
+    image_index: int | None = None
+    template: np.ndarray | None = field(default=None, repr=False)
+    images_used: int = 0
+    version: str = identity.VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "error_reason": self.error_reason,
+            "message": self.message,
+            "image_index": self.image_index,
+            "template": None
+            if self.template is None
+            else [float(v) for v in self.template],
+            "images_used": self.images_used,
+            "version": self.version,
+        }
+
+
+class FramePipeline:
+    """Analyze webcam frames; see :meth:`analyze` and :meth:`enroll`."""
+
+    def __init__(self, config: VisionConfig | None = None) -> None:
+        self.config = config or VisionConfig()
+
+    def _to_image(self, image: bytes | np.ndarray) -> np.ndarray:
+        if isinstance(image, np.ndarray):
+            if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+                raise MediaError(
+                    "not_an_image", "Expected a uint8 BGR array of shape (h, w, 3)."
+                )
+            return image
+        return decode.decode_image(
+            bytes(image),
+            max_bytes=self.config.max_bytes,
+            max_pixels=self.config.max_pixels,
+        )
+
+    def analyze(
+        self,
+        image: bytes | np.ndarray,
+        *,
+        enrolled_template: np.ndarray | None = None,
+        check_identity: bool = True,
+        want_embeddings: bool = False,
+    ) -> FrameResult:
+        """Analyze one frame (encoded bytes or a BGR array).
+
+        Never raises on bad media: returns ``ok=False`` with ``error_reason``. Identity runs
+        when ``check_identity`` is true and a template is given (or ``want_embeddings`` asks
+        for the embeddings alone); callers check it on every Nth frame to save time.
+        """
+        cfg = self.config
+        timings: dict[str, float] = {}
+        start = time.perf_counter()
+        try:
+            bgr = self._to_image(image)
+        except MediaError as exc:
+            timings["decode"] = (time.perf_counter() - start) * 1000
+            return FrameResult(
+                ok=False,
+                error_reason=exc.reason,
+                error_message=exc.message,
+                timings_ms=timings,
+            )
+        tick = time.perf_counter()
+        timings["decode"] = (tick - start) * 1000
+        result = FrameResult(ok=True, width=bgr.shape[1], height=bgr.shape[0])
+        labels: set[str] = set()
+
+        bad_quality = False
+        if cfg.quality_enabled:
+            q = assess_quality(bgr, cfg.quality)
+            result.quality = q.to_dict()
+            if q.obstructed:
+                labels.add(LABEL_CAMERA_OBSTRUCTED)
+            elif q.low_quality:
+                labels.add(LABEL_LOW_QUALITY)
+            bad_quality = bool(q.issues)
+            if cfg.enhance_dark and "dark" in q.issues:
+                bgr = cv2.LUT(bgr, _DARK_GAMMA_LUT)
+        tock = time.perf_counter()
+        timings["quality"] = (tock - tick) * 1000
+        tick = tock
+
+        found, result.second_opinion_used = detect_faces(bgr, cfg.faces)
+        result.faces = found
+        result.face_count = len(found)
+        if not found and not bad_quality:
+            # A black, covered, dark or blurred frame is reported as such, not as an absence.
+            labels.add(LABEL_NO_FACE)
+        if len(found) >= 2:
+            labels.add(LABEL_MULTIPLE_FACES)
+        tock = time.perf_counter()
+        timings["faces"] = (tock - tick) * 1000
+        tick = tock
+
+        align_points = None
+        if cfg.pose_enabled:
+            if not found:
+                result.attention = None if bad_quality else "away"
+            else:
+                mesh = estimate_pose_and_gaze(bgr, found[0], cfg.attention)
+                if mesh is not None:
+                    align_points = mesh.align_points
+                    result.head_pose = mesh.pose.to_dict()
+                    result.gaze = mesh.gaze.to_dict()
+                    result.attention = mesh.attention
+                elif not bad_quality:
+                    # The mesh fits any face turned less than ~60 degrees; a detected face it
+                    # cannot fit is a profile or half-hidden face: away from the screen.
+                    result.gaze = {
+                        "direction": direction_from_keypoints(found[0]),
+                        "iris_x": None,
+                        "iris_y": None,
+                    }
+                    result.attention = "away"
+                if result.attention == "away":
+                    labels.add(LABEL_LOOKING_AWAY)
+        tock = time.perf_counter()
+        timings["mesh_pose"] = (tock - tick) * 1000
+        tick = tock
+
+        wants_identity = enrolled_template is not None or want_embeddings
+        if cfg.identity_enabled and check_identity and wants_identity and found:
+            for index, face in enumerate(found[: cfg.identity_max_faces]):
+                embedding = face_embedding(
+                    bgr, face, align_points if index == 0 else None
+                )
+                if embedding is not None:
+                    result.embeddings.append(embedding)
+            if enrolled_template is not None and result.embeddings:
+                result.identity_similarity = max(
+                    cosine_similarity(e, enrolled_template) for e in result.embeddings
+                )
+                if result.identity_similarity < cfg.identity_threshold:
+                    labels.add(LABEL_IDENTITY_MISMATCH)
+        tock = time.perf_counter()
+        timings["identity"] = (tock - tick) * 1000
+        timings["total"] = (tock - start) * 1000
+
+        result.labels = sorted(labels)
+        result.timings_ms = timings
+        return result
+
+    def enroll(self, images: list[bytes | np.ndarray]) -> EnrollmentResult:
+        """Build an identity template from enrollment frames.
+
+        Every frame must show exactly one usable face; otherwise the enrollment is refused
+        with a reason naming the first bad frame, so the exam page can ask for a retake.
+        """
+        if not images:
+            return EnrollmentResult(
+                ok=False,
+                error_reason="no_images",
+                message="No enrollment images were sent.",
+            )
+        embeddings = []
+        for index, image in enumerate(images):
+            try:
+                bgr = self._to_image(image)
+            except MediaError as exc:
+                return EnrollmentResult(
+                    ok=False,
+                    error_reason=exc.reason,
+                    message=exc.message,
+                    image_index=index,
+                )
+            q = assess_quality(bgr, self.config.quality)
+            if q.obstructed:
+                return EnrollmentResult(
+                    ok=False,
+                    error_reason="camera_obstructed",
+                    message="The camera looks covered or black; uncover it and retake.",
+                    image_index=index,
+                )
+            if self.config.enhance_dark and "dark" in q.issues:
+                bgr = cv2.LUT(bgr, _DARK_GAMMA_LUT)
+            found, _ = detect_faces(bgr, self.config.faces)
+            if not found:
+                return EnrollmentResult(
+                    ok=False,
+                    error_reason="no_face",
+                    message="No face was found; face the camera in good light and retake.",
+                    image_index=index,
+                )
+            if len(found) > 1:
+                return EnrollmentResult(
+                    ok=False,
+                    error_reason="multiple_faces",
+                    message=f"{len(found)} faces were found; only the candidate may be visible.",
+                    image_index=index,
+                )
+            mesh = estimate_pose_and_gaze(bgr, found[0], self.config.attention)
+            embedding = face_embedding(
+                bgr, found[0], mesh.align_points if mesh else None
+            )
+            if embedding is None:
+                return EnrollmentResult(
+                    ok=False,
+                    error_reason="face_not_usable",
+                    message="The face could not be aligned; face the camera and retake.",
+                    image_index=index,
+                )
+            embeddings.append(embedding)
+        return EnrollmentResult(
+            ok=True, template=build_template(embeddings), images_used=len(embeddings)
+        )

@@ -1,0 +1,208 @@
+"""Stored media, per-item analysis results, enrollment templates, aggregation state, risk."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import models
+
+
+def media_upload_to(instance: MediaItem, filename: str) -> str:
+    # Random names: a file path must not reveal who the candidate is or guess other frames.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"analysis/{instance.session_id}/{instance.kind}/{uuid.uuid4().hex}.{extension}"
+
+
+class MediaKind(models.TextChoices):
+    FRAME = "frame", "Webcam frame"
+    AUDIO = "audio", "Audio chunk"
+
+
+class MediaItem(models.Model):
+    """One uploaded webcam frame or audio chunk, kept only while needed.
+
+    The file is deleted after analysis unless the item became evidence for an incident
+    (``is_evidence``), the session is on legal hold, or retention settings say to keep it. The
+    row stays (with ``file_deleted_at``) so results and incidents keep their references.
+    """
+
+    session = models.ForeignKey(
+        "exams.ExamSession", on_delete=models.CASCADE, related_name="media_items"
+    )
+    kind = models.CharField(max_length=8, choices=MediaKind.choices)
+    file = models.FileField(upload_to=media_upload_to, max_length=255, blank=True)
+    content_type = models.CharField(max_length=64, blank=True)
+    size_bytes = models.PositiveIntegerField(default=0)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+    captured_at = models.DateTimeField(help_text="When the browser captured it (start).")
+    received_at = models.DateTimeField(auto_now_add=True)
+    is_evidence = models.BooleanField(default=False)
+    file_deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["captured_at", "pk"]
+        indexes = [
+            models.Index(fields=["session", "kind", "captured_at"]),
+            models.Index(fields=["is_evidence", "file_deleted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.session_id})"
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.file) and self.file_deleted_at is None
+
+
+class ResultStatus(models.TextChoices):
+    OK = "ok", "Analyzed"
+    FAILED = "failed", "Failed"
+
+
+class AnalysisResult(models.Model):
+    """The seed's ``ai_monitoring_results``: one row per analyzed frame or audio chunk.
+
+    ``raw`` holds the analyzers' full output; the key numbers are copied into columns so
+    filters and statistics do not parse JSON.
+    """
+
+    session = models.ForeignKey(
+        "exams.ExamSession", on_delete=models.CASCADE, related_name="analysis_results"
+    )
+    media = models.OneToOneField(
+        MediaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="result"
+    )
+    kind = models.CharField(max_length=8, choices=MediaKind.choices)
+    captured_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=ResultStatus.choices, default=ResultStatus.OK)
+    failure_reason = models.CharField(max_length=64, blank=True)
+    analyzer_versions = models.JSONField(default=dict, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    face_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    head_yaw = models.FloatField(null=True, blank=True)
+    head_pitch = models.FloatField(null=True, blank=True)
+    head_roll = models.FloatField(null=True, blank=True)
+    gaze_direction = models.CharField(max_length=16, blank=True)
+    identity_similarity = models.FloatField(null=True, blank=True)
+    speech_prob = models.FloatField(null=True, blank=True)
+    speaker_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    loudness_dbfs = models.FloatField(null=True, blank=True)
+    processing_ms = models.FloatField(default=0.0)
+    risk_score = models.FloatField(default=0.0, help_text="0-100, this item alone.")
+    labels = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "ai_monitoring_results"
+        ordering = ["captured_at", "pk"]
+        indexes = [
+            models.Index(fields=["session", "captured_at"]),
+            models.Index(fields=["captured_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} result #{self.pk} ({self.status})"
+
+
+class ResultLabel(models.Model):
+    """One row per label of a result, so label filters and counts are plain SQL on any DB."""
+
+    result = models.ForeignKey(AnalysisResult, on_delete=models.CASCADE, related_name="label_rows")
+    label = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["result", "label"], name="one_label_per_result")
+        ]
+        indexes = [models.Index(fields=["label"])]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Enrollment(models.Model):
+    """The candidate's identity (face) or voice template for one session.
+
+    Biometric data: the embedding only (never the enrollment media), deleted with the session.
+    A new enrollment of the same kind replaces the previous one.
+    """
+
+    class Kind(models.TextChoices):
+        FACE = "face", "Face"
+        VOICE = "voice", "Voice"
+
+    session = models.ForeignKey(
+        "exams.ExamSession", on_delete=models.CASCADE, related_name="enrollments"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    template = models.JSONField(help_text="Normalised embedding vector.")
+    model_version = models.CharField(max_length=64)
+    samples_used = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "kind"], name="one_enrollment_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} enrollment ({self.session_id})"
+
+
+class AggregationState(models.Model):
+    """Where the per-session aggregator stands for one incident kind (pending evidence runs).
+
+    ``state`` is the JSON of :class:`analysis.aggregation.KindState`; the row is locked while a
+    result is folded in, so two workers cannot interleave updates of one session.
+    """
+
+    session = models.ForeignKey(
+        "exams.ExamSession", on_delete=models.CASCADE, related_name="aggregation_states"
+    )
+    kind = models.CharField(max_length=32)
+    state = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "kind"], name="one_state_per_session_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} state ({self.session_id})"
+
+
+class SessionRisk(models.Model):
+    """A session's 0-100 risk and level, with the incidents that contribute and how much."""
+
+    class Level(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+
+    session = models.OneToOneField(
+        "exams.ExamSession", on_delete=models.CASCADE, related_name="risk"
+    )
+    score = models.PositiveSmallIntegerField(default=0)
+    level = models.CharField(max_length=8, choices=Level.choices, default=Level.LOW)
+    explanation = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["level", "score"])]
+
+    def __str__(self) -> str:
+        return f"{self.score} ({self.level})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "session_id": str(self.session_id),
+            "score": self.score,
+            "level": self.level,
+            "explanation": self.explanation,
+            "updated_at": self.updated_at,
+        }

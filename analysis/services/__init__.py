@@ -1,0 +1,17 @@
+"""Writes of the analysis app: ingest, analysis of stored media, aggregation, risk."""
+
+from .aggregate import result_aggregate, session_reaggregate
+from .analyze import media_analyze, payload_analyze
+from .ingest import enrollment_face_create, enrollment_voice_create, media_ingest
+from .risk import risk_recompute
+
+__all__ = [
+    "enrollment_face_create",
+    "enrollment_voice_create",
+    "media_analyze",
+    "media_ingest",
+    "payload_analyze",
+    "result_aggregate",
+    "risk_recompute",
+    "session_reaggregate",
+]

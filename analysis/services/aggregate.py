@@ -1,0 +1,241 @@
+"""The per-session aggregator: analysis results in, incidents with evidence out."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from analysis import aggregation
+from analysis.aggregation import AUDIO_KINDS, FRAME_KINDS, KindState, Observation
+from analysis.models import AggregationState, AnalysisResult, MediaItem, MediaKind, ResultStatus
+from analysis.runner import policy_allows
+from exams.models import ExamSession
+from monitoring.incidents import incident_create, incident_update
+from monitoring.models import Incident
+
+from .retention import media_release
+
+logger = logging.getLogger(__name__)
+
+
+def _ref(result: AnalysisResult) -> dict[str, Any]:
+    if result.media_id is not None:
+        return {"type": result.kind, "id": result.media_id}
+    return {"type": "result", "id": result.pk}
+
+
+def observations_for(result: AnalysisResult, policy: dict[str, Any]) -> dict[str, Observation]:
+    """What one result says about each incident kind (True / False / None = not judged)."""
+    if result.status != ResultStatus.OK:
+        return {}
+    labels = set(result.labels)
+    ref = _ref(result)
+    values: dict[str, bool | None] = {}
+    if result.kind == MediaKind.FRAME:
+        raw_labels = set(result.raw.get("labels") or [])
+        faces = result.face_count or 0
+        bad_quality = bool(raw_labels & {"camera_obstructed", "low_quality"})
+        values["no_face"] = True if "no_face" in labels else (False if faces else None)
+        if bad_quality and not faces:
+            values["no_face"] = None
+        values["multiple_faces"] = "multiple_faces" in labels
+        attention = result.raw.get("attention")
+        values["looking_away"] = (
+            True if "looking_away" in labels else (False if attention == "screen" else None)
+        )
+        values["identity_mismatch"] = (
+            True
+            if "identity_mismatch" in labels
+            else (False if result.identity_similarity is not None else None)
+        )
+        values["camera_obstructed"] = "camera_obstructed" in labels
+        values["low_quality"] = "low_quality" in labels
+        return {
+            kind: Observation(at=result.captured_at, value=value, ref=ref)
+            for kind, value in values.items()
+            if policy_allows(policy, kind)
+        }
+    duration = float(result.raw.get("duration_s") or 0.0)
+    speech_s = sum(end - start for start, end in result.raw.get("speech_segments") or [])
+    end = result.captured_at + timedelta(seconds=duration)
+    return {
+        kind: Observation(
+            at=result.captured_at,
+            value=kind in labels,
+            ref=ref,
+            end=end,
+            weight_s=speech_s or duration,
+        )
+        for kind in AUDIO_KINDS
+        if policy_allows(policy, kind)
+    }
+
+
+def _evidence_summary(kind: str, evidence: list[dict[str, Any]]) -> dict[str, Any]:
+    """Facts a proctor wants at a glance, from the results behind the evidence."""
+    media_ids = [ref["id"] for ref in evidence if ref.get("type") in ("frame", "audio")]
+    results = AnalysisResult.objects.filter(media_id__in=media_ids)
+    if kind == "looking_away":
+        directions = Counter(r.gaze_direction or "unknown" for r in results)
+        return {"directions": dict(directions), "direction": directions.most_common(1)[0][0]}
+    if kind == "identity_mismatch":
+        sims = [r.identity_similarity for r in results if r.identity_similarity is not None]
+        return {"min_similarity": round(min(sims), 3)} if sims else {}
+    if kind == "multiple_faces":
+        return {"max_face_count": max((r.face_count or 0 for r in results), default=0)}
+    if kind in AUDIO_KINDS:
+        return {"max_speaker_count": max((r.speaker_count or 0 for r in results), default=0)}
+    return {}
+
+
+def _merge_target(session: ExamSession, action: aggregation.Opened) -> Incident | None:
+    gap = timedelta(seconds=settings.ANALYSIS_MERGE_GAP_S)
+    return (
+        Incident.objects.filter(
+            session=session,
+            kind=action.kind,
+            source=Incident.Source.ANALYZER,
+            ended_at__gte=action.started_at - gap,
+            started_at__lte=action.ended_at + gap,
+        )
+        .exclude(review_status=Incident.ReviewStatus.DISMISSED)
+        .order_by("-ended_at")
+        .first()
+    )
+
+
+def _mark_evidence(evidence: list[dict[str, Any]]) -> None:
+    ids = [ref["id"] for ref in evidence if ref.get("type") in ("frame", "audio")]
+    MediaItem.objects.filter(pk__in=ids).update(is_evidence=True)
+
+
+def _open(
+    session: ExamSession, state: KindState, action: aggregation.Opened, rule: aggregation.Rule
+) -> Incident:
+    _mark_evidence(action.evidence)
+    target = _merge_target(session, action)
+    if target is not None:
+        positives = int(target.details.get("positives", 0)) + action.positives
+        # At least one negative item separated the two runs.
+        judged = int(target.details.get("judged", 0)) + action.judged + 1
+        evidence = [*target.evidence, *action.evidence]
+        incident = incident_update(
+            incident=target,
+            ended_at=max(target.ended_at or action.ended_at, action.ended_at),
+            confidence=round(positives / judged, 3),
+            details={
+                "positives": positives,
+                "judged": judged,
+                "merged_runs": int(target.details.get("merged_runs", 1)) + 1,
+                **_evidence_summary(action.kind, evidence),
+            },
+            add_evidence=action.evidence,
+        )
+    else:
+        positives, judged = action.positives, action.judged
+        incident = incident_create(
+            session=session,
+            kind=action.kind,
+            source=Incident.Source.ANALYZER,
+            started_at=action.started_at,
+            ended_at=action.ended_at,
+            severity=aggregation.SEVERITY[action.kind],
+            confidence=round(positives / judged, 3),
+            details={
+                "positives": positives,
+                "judged": judged,
+                "merged_runs": 1,
+                "rule": {
+                    "mode": rule.mode,
+                    "min_s": rule.min_s,
+                    "min_items": rule.min_items,
+                    "window": rule.window,
+                },
+                **_evidence_summary(action.kind, action.evidence),
+            },
+            evidence=action.evidence,
+        )
+    aggregation.attach_incident(state, incident.pk, positives, judged)
+    return incident
+
+
+def _extend(session: ExamSession, state: KindState, action: aggregation.Extended) -> None:
+    incident = Incident.objects.filter(pk=action.incident_id, session=session).first()
+    if incident is None:  # deleted by an admin meanwhile: the run starts over
+        state.incident_id = None
+        return
+    _mark_evidence(action.evidence)
+    # The state's counters started from the incident's totals (attach_incident), so they are
+    # the incident's totals now.
+    evidence = [*incident.evidence, *action.evidence]
+    incident_update(
+        incident=incident,
+        ended_at=max(incident.ended_at or action.ended_at, action.ended_at),
+        confidence=round(action.positives / max(action.judged, action.positives), 3),
+        details={
+            "positives": action.positives,
+            "judged": max(action.judged, action.positives),
+            **_evidence_summary(action.kind, evidence),
+        },
+        add_evidence=action.evidence,
+    )
+
+
+@transaction.atomic
+def result_aggregate(*, result: AnalysisResult) -> list[Incident]:
+    """Fold one result into its session's incidents; returns incidents created or extended.
+
+    The session row is locked while folding, so results of one session are aggregated one at
+    a time even with several workers. Media no longer needed as possible evidence is released.
+    """
+    session = ExamSession.objects.select_for_update().select_related("exam").get(
+        pk=result.session_id
+    )
+    policy = session.policy
+    rules = aggregation.rules_from_policy(policy)
+    observations = observations_for(result, policy)
+    touched: list[Incident] = []
+    released: set[int] = set()
+    if result.media_id is not None:
+        released.add(result.media_id)
+    for kind, observation in observations.items():
+        row, _ = AggregationState.objects.get_or_create(session=session, kind=kind)
+        state = KindState.from_json(row.state)
+        step = aggregation.fold(kind, state, rules[kind], observation)
+        released.update(ref["id"] for ref in step.released if ref.get("type") != "result")
+        if isinstance(step.action, aggregation.Opened):
+            touched.append(_open(session, state, step.action, rules[kind]))
+        elif isinstance(step.action, aggregation.Extended):
+            _extend(session, state, step.action)
+        row.state = state.to_json()
+        row.save(update_fields=["state", "updated_at"])
+    media_release(session=session, media_ids=released)
+    return touched
+
+
+def session_reaggregate(*, session: ExamSession) -> int:
+    """Rebuild a session's analyzer incidents from its stored results (after re-analysis).
+
+    Unreviewed analyzer incidents are replaced; incidents a proctor has reviewed are kept, and
+    new runs overlapping them are merged into them rather than duplicated.
+    """
+    with transaction.atomic():
+        Incident.objects.filter(
+            session=session,
+            source=Incident.Source.ANALYZER,
+            kind__in=[*FRAME_KINDS, *AUDIO_KINDS],
+            review_status=Incident.ReviewStatus.UNREVIEWED,
+        ).delete()
+        AggregationState.objects.filter(session=session).delete()
+    count = 0
+    for result in AnalysisResult.objects.filter(session=session, status=ResultStatus.OK).order_by(
+        "captured_at", "pk"
+    ):
+        result_aggregate(result=result)
+        count += 1
+    return count

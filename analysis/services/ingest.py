@@ -1,0 +1,170 @@
+"""Uploads: frames and audio chunks checked from their headers, stored, queued for analysis."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from analysis import runner
+from analysis.analyzers.errors import MediaError
+from analysis.models import Enrollment, MediaItem, MediaKind
+from exams.models import ExamSession
+from exams.selectors import session_require_active
+from proctoring_site.exceptions import ApplicationError, InvalidInputError, PayloadTooLargeError
+
+logger = logging.getLogger(__name__)
+
+# MediaError reasons (analyzers) -> stable API error codes.
+MEDIA_ERROR_CODES = {
+    "empty": "empty_media",
+    "too_large": "media_too_large",
+    "not_an_image": "not_an_image",
+    "too_many_pixels": "image_too_many_pixels",
+    "truncated": "truncated_media",
+    "undecodable": "undecodable_media",
+    "not_wav": "not_wav",
+    "not_pcm16": "audio_not_pcm16",
+    "not_mono": "audio_not_mono",
+    "wrong_sample_rate": "audio_wrong_sample_rate",
+    "too_long": "audio_too_long",
+    "no_speech": "no_speech",
+}
+
+# A capture time may lag (queued uploads after a network drop) but not lead the server clock.
+MAX_CLOCK_LEAD = timedelta(seconds=60)
+
+
+def media_error_as_api_error(exc: MediaError) -> ApplicationError:
+    code = MEDIA_ERROR_CODES.get(exc.reason, exc.reason)
+    details = {"reason": exc.reason}
+    if exc.reason == "too_large":
+        return PayloadTooLargeError(exc.message, code=code, details=details)
+    return InvalidInputError(exc.message, code=code, details=details)
+
+
+def _captured_at(session: ExamSession, captured_at: datetime | None) -> datetime:
+    now = timezone.now()
+    if captured_at is None:
+        return now
+    if captured_at > now + MAX_CLOCK_LEAD:
+        raise InvalidInputError(
+            "captured_at is in the future.", code="invalid_timestamp", details={"now": now}
+        )
+    earliest = session.started_at or session.created_at
+    if earliest and captured_at < earliest - MAX_CLOCK_LEAD:
+        raise InvalidInputError(
+            "captured_at is before the session started.", code="invalid_timestamp"
+        )
+    return captured_at
+
+
+def media_ingest(
+    *, session: ExamSession, kind: str, data: bytes, captured_at: datetime | None = None
+) -> MediaItem:
+    """Check an uploaded frame or audio chunk, store it and queue its analysis.
+
+    Header checks only (no pixel decoding, no model): bad media is refused here with a 4xx and
+    nothing is stored. The analysis task is enqueued after the row is committed.
+    """
+    session_require_active(session)
+    at = _captured_at(session, captured_at)
+    fields: dict[str, object] = {}
+    try:
+        if kind == MediaKind.FRAME:
+            header = runner.image_header_check(data)
+            extension, content_type = header.extension, header.content_type
+            fields = {"width": header.width, "height": header.height}
+        elif kind == MediaKind.AUDIO:
+            if not data:
+                raise MediaError("empty", "The audio is empty.")
+            fields = {"duration_s": runner.wav_header_check(data)}
+            extension, content_type = "wav", "audio/wav"
+        else:  # pragma: no cover - the API only passes the two kinds
+            raise InvalidInputError(f"Unknown media kind {kind}.")
+    except MediaError as exc:
+        raise media_error_as_api_error(exc) from None
+
+    with transaction.atomic():
+        media = MediaItem(
+            session=session,
+            kind=kind,
+            content_type=content_type,
+            size_bytes=len(data),
+            captured_at=at,
+            **fields,
+        )
+        media.file.save(f"upload.{extension}", ContentFile(data), save=False)
+        media.save()
+        media_id = media.pk
+        transaction.on_commit(lambda: async_task("analysis.tasks.media_analyze", media_id))
+    return media
+
+
+def enrollment_face_create(*, session: ExamSession, images: list[bytes]) -> Enrollment:
+    """Store the candidate's face template from enrollment frames (the frames are not kept).
+
+    Every frame must show exactly one usable face; otherwise InvalidInputError with code
+    ``no_face``, ``multiple_faces``, ``camera_obstructed``, ``face_not_usable`` or a media code,
+    and ``details.image_index`` naming the first bad frame.
+    """
+    session_require_active(session)
+    if not images:
+        raise InvalidInputError("Send at least one enrollment frame.", code="no_images")
+    if len(images) > _max_enroll_frames():
+        raise InvalidInputError(
+            f"Send at most {_max_enroll_frames()} enrollment frames.", code="too_many_images"
+        )
+    for index, data in enumerate(images):
+        try:
+            runner.image_header_check(data)
+        except MediaError as exc:
+            error = media_error_as_api_error(exc)
+            error.details["image_index"] = index
+            raise error from None
+    outcome = runner.face_enroll(images)
+    if not outcome.ok:
+        raise InvalidInputError(
+            outcome.message or "The enrollment frames were refused.",
+            code=MEDIA_ERROR_CODES.get(outcome.reason, outcome.reason),
+            details={"reason": outcome.reason, "image_index": outcome.image_index},
+        )
+    enrollment, _ = Enrollment.objects.update_or_create(
+        session=session,
+        kind=Enrollment.Kind.FACE,
+        defaults={
+            "template": outcome.template,
+            "model_version": outcome.version,
+            "samples_used": outcome.samples_used,
+        },
+    )
+    logger.info("analysis: face enrolled for session %s", session.pk)
+    return enrollment
+
+
+def enrollment_voice_create(*, session: ExamSession, data: bytes) -> Enrollment:
+    """Store the candidate's voice print from a WAV of them reading a sentence aloud."""
+    session_require_active(session)
+    try:
+        if not data:
+            raise MediaError("empty", "The audio is empty.")
+        template, version = runner.voice_enroll(data)
+    except MediaError as exc:
+        raise media_error_as_api_error(exc) from None
+    enrollment, _ = Enrollment.objects.update_or_create(
+        session=session,
+        kind=Enrollment.Kind.VOICE,
+        defaults={"template": template, "model_version": version, "samples_used": 1},
+    )
+    logger.info("analysis: voice enrolled for session %s", session.pk)
+    return enrollment
+
+
+def _max_enroll_frames() -> int:
+    from django.conf import settings
+
+    return settings.ANALYSIS_ENROLL_MAX_FRAMES

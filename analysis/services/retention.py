@@ -1,0 +1,61 @@
+"""Privacy by default: media files are deleted as soon as they cannot become evidence."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from analysis.aggregation import KindState
+from analysis.models import AggregationState, MediaItem
+
+logger = logging.getLogger(__name__)
+
+
+def pending_media_ids(session: Any) -> set[int]:
+    """Media held by the aggregator: part of a run that may still become an incident."""
+    held: set[int] = set()
+    for state in AggregationState.objects.filter(session=session).only("state"):
+        held.update(ref["id"] for ref in KindState.from_json(state.state).pending_refs())
+    return held
+
+
+def media_release(*, session: Any, media_ids: Iterable[int], failed: bool = False) -> int:
+    """Delete the files of ``media_ids`` that are not evidence and not held by a pending run.
+
+    Rows stay (``file_deleted_at`` set) so results keep their reference. Nothing is deleted for
+    a session on legal hold or when retention settings keep non-evidence media. Files go after
+    the transaction commits, so a rollback never leaves a row pointing at a deleted file.
+    """
+    ids = set(media_ids)
+    if not ids or getattr(session, "legal_hold", False):
+        return 0
+    if settings.ANALYSIS_KEEP_NON_EVIDENCE_MEDIA and not failed:
+        return 0
+    ids -= pending_media_ids(session)
+    items = list(
+        MediaItem.objects.filter(
+            pk__in=ids, session=session, is_evidence=False, file_deleted_at__isnull=True
+        )
+    )
+    if not items:
+        return 0
+    names = [item.file.name for item in items if item.file]
+    MediaItem.objects.filter(pk__in=[item.pk for item in items]).update(
+        file_deleted_at=timezone.now()
+    )
+    storage = MediaItem._meta.get_field("file").storage
+
+    def delete_files() -> None:
+        for name in names:
+            try:
+                storage.delete(name)
+            except OSError:
+                logger.warning("analysis: could not delete media file %s", name)
+
+    transaction.on_commit(delete_files)
+    return len(items)

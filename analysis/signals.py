@@ -1,0 +1,26 @@
+"""Keep each session's risk in step with its incidents, whoever creates or changes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from monitoring.models import Incident
+
+from .services.risk import risk_recompute
+
+
+@receiver(post_save, sender=Incident, dispatch_uid="analysis_risk_on_incident_save")
+def incident_saved(sender: Any, instance: Incident, **kwargs: Any) -> None:
+    risk_recompute(session_id=instance.session_id)
+
+
+@receiver(post_delete, sender=Incident, dispatch_uid="analysis_risk_on_incident_delete")
+def incident_deleted(sender: Any, instance: Incident, **kwargs: Any) -> None:
+    # After commit: when the whole session is being deleted, its risk row goes too and must
+    # not be recreated half-way through the cascade.
+    session_id = instance.session_id
+    transaction.on_commit(lambda: risk_recompute(session_id=session_id))

@@ -1,0 +1,36 @@
+"""django-q2 entry points of the analysis app (they take ids and call a service)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+def media_analyze(media_id: int) -> str:
+    """Analyze one uploaded frame or chunk. Never raises: a worker must outlive bad media."""
+    from .services import media_analyze as service
+
+    try:
+        result = service(media_id=media_id)
+    except Exception:
+        logger.exception("analysis: task failed for media %s", media_id)
+        return "error"
+    if result is None:
+        return "skipped"
+    return result.status if not result.failure_reason else f"failed:{result.failure_reason}"
+
+
+def worker_preload(sender: Any = None, proc_name: str = "", **kwargs: Any) -> None:
+    """post_spawn: load the models once when a worker process starts."""
+    if not settings.ANALYSIS_PRELOAD_MODELS:
+        return
+    from .runner import preload_models
+
+    try:
+        preload_models()
+    except Exception:  # the first task will load (or fail) lazily instead
+        logger.exception("analysis: could not preload models in %s", proc_name)

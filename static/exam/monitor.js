@@ -1,0 +1,232 @@
+// Everything monitored while a session runs: browser events (through the durable EventQueue),
+// camera frames, microphone chunks, and the live websocket.
+
+import { EventQueue } from "./event-queue.js";
+import { LiveChannel } from "./live.js";
+import { AudioRecorder, FrameGrabber } from "./media.js";
+
+export const ENDPOINTS = {
+  events: "/monitoring/data",
+  frames: "/monitoring/frames",
+  audio: "/monitoring/audio",
+};
+
+export class Monitor {
+  constructor({ api, session, camera, microphone, video, onLive, onEnded, onStatus }) {
+    this.api = api;
+    this.session = session;
+    this.sessionId = session.id;
+    this.policy = session.policy || {};
+    this.camera = camera;
+    this.microphone = microphone;
+    this.video = video;
+    this.onLive = onLive;
+    this.onEnded = onEnded;
+    this.onStatus = onStatus;
+    this.listeners = [];
+    this.timers = [];
+    this.stopped = false;
+    this.mediaStarted = false;
+    this.frameInFlight = false;
+    this.state = {
+      camera: "on",
+      microphone: "on",
+      live: "connecting",
+      framesSent: 0,
+      frameErrors: 0,
+      audioSent: 0,
+      audioErrors: 0,
+      pending: 0,
+      lastError: "",
+    };
+    this.queue = new EventQueue({
+      api,
+      sessionId: this.sessionId,
+      onStateChange: (stats) => this.update({ pending: stats.pending }),
+      onSessionEnded: (error) => this.sessionEnded(error),
+    });
+  }
+
+  update(changes) {
+    Object.assign(this.state, changes);
+    this.onStatus({ ...this.state });
+  }
+
+  event(type, payload = {}) {
+    return this.queue.push(type, payload);
+  }
+
+  on(target, name, handler, options) {
+    target.addEventListener(name, handler, options);
+    this.listeners.push(() => target.removeEventListener(name, handler, options));
+  }
+
+  every(seconds, handler) {
+    this.timers.push(setInterval(handler, seconds * 1000));
+  }
+
+  // Browser events, heartbeats, the websocket, and the retry of events left by a reload.
+  startEvents() {
+    this.on(document, "visibilitychange", () =>
+      this.event(document.visibilityState === "hidden" ? "tab_hidden" : "tab_visible"),
+    );
+    this.on(window, "blur", () => this.event("window_blur"));
+    this.on(window, "focus", () => this.event("window_focus"));
+    this.on(document, "fullscreenchange", () =>
+      this.event(document.fullscreenElement ? "fullscreen_enter" : "fullscreen_exit"),
+    );
+    for (const kind of ["copy", "cut", "paste"]) {
+      this.on(document, kind, (event) => this.clipboardEvent(kind, event), true);
+    }
+    this.on(window, "online", () => {
+      this.event("online");
+      this.queue.schedule(0);
+    });
+    this.on(window, "offline", () => this.event("offline"));
+    // Flush with keepalive when the page goes away; what does not make it is resent after the
+    // reload with the same seq numbers.
+    this.on(window, "pagehide", () => this.queue.flush({ keepalive: true }));
+    if (window.screen && "isExtended" in window.screen) {
+      this.event("displays_changed", { extended: window.screen.isExtended, initial: true });
+      this.on(window.screen, "change", () =>
+        this.event("displays_changed", { extended: window.screen.isExtended }),
+      );
+    }
+    this.watchTrack(this.camera, "camera");
+    this.watchTrack(this.microphone, "microphone");
+    const heartbeat = Math.max(5, Math.min(15, Math.floor((this.policy.heartbeat_timeout_s || 30) / 3)));
+    this.event("heartbeat", { visible: document.visibilityState === "visible" });
+    this.every(heartbeat, () => this.event("heartbeat", { visible: document.visibilityState === "visible" }));
+    this.queue.schedule(0);
+    this.live = new LiveChannel({
+      sessionId: this.sessionId,
+      tokenProvider: () => this.api.accessToken,
+      onMessage: (name, data) => this.onLive(name, data),
+      onStatus: (status) => this.update({ live: status }),
+    });
+    this.live.connect();
+  }
+
+  clipboardEvent(kind, event) {
+    const target = event.target;
+    const inEditor = target && target.classList && target.classList.contains("code-editor");
+    let length = 0;
+    if (kind === "paste") {
+      length = ((event.clipboardData && event.clipboardData.getData("text")) || "").length;
+    } else if (target && typeof target.selectionStart === "number") {
+      length = Math.abs(target.selectionEnd - target.selectionStart);
+    } else {
+      length = String(window.getSelection() || "").length;
+    }
+    const payload = { length, target: inEditor ? "editor" : "page" };
+    if (inEditor && target.dataset.problemId) payload.problem_id = Number(target.dataset.problemId);
+    this.event(kind, payload);
+  }
+
+  watchTrack(stream, device) {
+    const track = stream && stream.getTracks()[0];
+    if (!track) return;
+    const off = device === "camera" ? "camera_off" : "mic_off";
+    const on = device === "camera" ? "camera_on" : "mic_on";
+    this.on(track, "ended", () => {
+      this.event(off, { reason: "ended" });
+      this.update({ [device]: "off (device stopped)" });
+    });
+    this.on(track, "mute", () => {
+      this.event(off, { reason: "muted" });
+      this.update({ [device]: "off (muted)" });
+    });
+    this.on(track, "unmute", () => {
+      this.event(on, { reason: "unmuted" });
+      this.update({ [device]: "on" });
+    });
+  }
+
+  // Camera frames and microphone chunks (started once the exam itself is on screen).
+  async startMedia() {
+    if (this.mediaStarted || this.stopped) return;
+    this.mediaStarted = true;
+    this.event("camera_on", { reason: "monitoring_started" });
+    this.event("mic_on", { reason: "monitoring_started" });
+    this.grabber = new FrameGrabber(this.video);
+    this.every(this.policy.frame_interval_s || 3, () => this.sendFrame());
+    this.recorder = new AudioRecorder(this.microphone, {
+      chunkSeconds: this.policy.audio_chunk_s || 5,
+      onChunk: (blob, startedAt, seconds) => this.sendAudio(blob, startedAt, seconds),
+    });
+    try {
+      await this.recorder.start();
+    } catch (error) {
+      this.update({ microphone: "not recorded (" + error.message + ")" });
+    }
+  }
+
+  async sendFrame() {
+    if (this.stopped || this.frameInFlight) return;
+    const capturedAt = new Date();
+    const blob = await this.grabber.grab();
+    if (!blob) return;
+    const form = new FormData();
+    form.append("session_id", this.sessionId);
+    form.append("captured_at", capturedAt.toISOString());
+    form.append("image", blob, "frame.jpg");
+    this.frameInFlight = true;
+    try {
+      await this.api.post(ENDPOINTS.frames, form);
+      this.update({ framesSent: this.state.framesSent + 1 });
+    } catch (error) {
+      this.mediaError("frameErrors", error);
+    } finally {
+      this.frameInFlight = false;
+    }
+  }
+
+  async sendAudio(blob, startedAt, seconds) {
+    if (this.stopped) return;
+    const form = new FormData();
+    form.append("session_id", this.sessionId);
+    form.append("started_at", startedAt.toISOString());
+    form.append("duration_s", seconds.toFixed(3));
+    form.append("audio", blob, "chunk.wav");
+    try {
+      await this.api.post(ENDPOINTS.audio, form);
+      this.update({ audioSent: this.state.audioSent + 1 });
+    } catch (error) {
+      this.mediaError("audioErrors", error);
+    }
+  }
+
+  // A lost frame or chunk is not retried (the next one comes in seconds); a closed session is.
+  mediaError(counter, error) {
+    if (error.status === 409) {
+      this.sessionEnded(error);
+      return;
+    }
+    this.update({ [counter]: this.state[counter] + 1, lastError: error.message });
+  }
+
+  sessionEnded(error) {
+    if (this.stopped) return;
+    this.onEnded(error);
+  }
+
+  // Sends what is queued (up to timeoutMs) before the session closes.
+  async drain(timeoutMs = 8000) {
+    const deadline = Date.now() + timeoutMs;
+    while (this.queue.stats().pending > 0 && Date.now() < deadline) {
+      await this.queue.flush();
+      if (this.queue.stats().pending > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return this.queue.stats().pending;
+  }
+
+  async stop() {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const remove of this.listeners) remove();
+    for (const timer of this.timers) clearInterval(timer);
+    this.queue.stop();
+    if (this.live) this.live.close();
+    if (this.recorder) await this.recorder.stop();
+  }
+}

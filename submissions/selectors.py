@@ -1,0 +1,74 @@
+"""Reads for code submissions and similarity matches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Max, OuterRef, QuerySet, Subquery
+
+from accounts.models import User
+from exams.lifecycle import FINAL_STATUSES
+from exams.models import Problem
+
+from .models import CodeSubmission, SimilarityMatch
+
+
+def submission_list(*, user: User, filters: dict[str, Any] | None = None) -> QuerySet:
+    """Submissions ``user`` may see, newest first, narrowed by ``filters``.
+
+    Filters: ``exam_id``, ``problem_id``, ``session_id``, ``candidate_id``, ``is_final`` and
+    ``latest`` (only the newest version per session and problem). A candidate only ever gets
+    their own submissions, whatever the filters say.
+    """
+    filters = filters or {}
+    queryset = CodeSubmission.objects.visible_to(user).select_related(
+        "session", "session__candidate", "problem"
+    )
+    if filters.get("exam_id") is not None:
+        queryset = queryset.filter(session__exam_id=filters["exam_id"])
+    if filters.get("problem_id") is not None:
+        queryset = queryset.filter(problem_id=filters["problem_id"])
+    if filters.get("session_id") is not None:
+        queryset = queryset.filter(session_id=filters["session_id"])
+    if filters.get("candidate_id") is not None:
+        queryset = queryset.filter(session__candidate_id=filters["candidate_id"])
+    if filters.get("is_final") is not None:
+        queryset = queryset.filter(is_final=filters["is_final"])
+    if filters.get("latest"):
+        newest = (
+            CodeSubmission.objects.filter(session=OuterRef("session"), problem=OuterRef("problem"))
+            .values("session", "problem")
+            .annotate(newest=Max("version"))
+            .values("newest")
+        )
+        queryset = queryset.filter(version=Subquery(newest))
+    return queryset.order_by("-created_at", "-pk")
+
+
+def final_submissions_for_problem(*, problem: Problem) -> list[CodeSubmission]:
+    """The final submission of each candidate for ``problem``, from sessions that ended.
+
+    A candidate with several ended sessions (say one terminated, then a retake) counts once,
+    with their latest session, so nobody is ever compared with themselves.
+    """
+    submissions = (
+        CodeSubmission.objects.filter(
+            problem=problem, is_final=True, session__status__in=FINAL_STATUSES
+        )
+        .select_related("session", "session__candidate")
+        .order_by("session__candidate_id", "-session__ended_at", "-pk")
+    )
+    chosen: dict[int, CodeSubmission] = {}
+    for submission in submissions:
+        chosen.setdefault(submission.session.candidate_id, submission)
+    return sorted(chosen.values(), key=lambda submission: submission.pk)
+
+
+def similarity_matches_for_exam(*, exam_id: int) -> QuerySet:
+    return SimilarityMatch.objects.filter(exam_id=exam_id).select_related(
+        "problem",
+        "session_a__candidate",
+        "session_b__candidate",
+        "submission_a",
+        "submission_b",
+    )
