@@ -10,7 +10,7 @@ from exams.models import IncidentVerdict
 from exams.review_services import incidents_verdict_bulk
 from proctoring_site.exceptions import ApplicationError
 
-from .models import Incident
+from .models import Incident, MonitoringLog
 
 
 @admin.register(Incident)
@@ -79,3 +79,23 @@ class IncidentAdmin(admin.ModelAdmin):
     @admin.action(description="Verdict: needs second review", permissions=["review"])
     def verdict_second_review(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._bulk(request, queryset, IncidentVerdict.Verdict.NEEDS_SECOND_REVIEW)
+
+
+@admin.register(MonitoringLog)
+class MonitoringLogAdmin(admin.ModelAdmin):
+    """The hash-chained browser events: readable by proctors, never edited or deleted here."""
+
+    list_display = ["session", "seq", "type", "client_ts", "server_ts", "chain_index"]
+    list_filter = ["type", "session__exam"]
+    search_fields = ["session__candidate__username", "session__candidate__email"]
+    date_hierarchy = "client_ts"
+    list_select_related = ["session__candidate", "session__exam"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: MonitoringLog | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: MonitoringLog | None = None) -> bool:
+        return False  # deleting a row would break the session's hash chain

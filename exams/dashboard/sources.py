@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Model, QuerySet
+from django.db.models import F, Model, QuerySet
 
 
 def _model(label: str) -> type[Model] | None:
@@ -31,7 +31,8 @@ def _model(label: str) -> type[Model] | None:
 class Risk:
     score: float | None
     level: str  # "low" | "medium" | "high" | "" (not scored yet)
-    explanation: list[dict[str, Any]] = field(default_factory=list)
+    contributions: list[dict[str, Any]] = field(default_factory=list)
+    formula: str = ""
     updated_at: datetime | None = None
 
 
@@ -45,36 +46,29 @@ def risk_model() -> type[Model] | None:
 
 def risk_annotate(queryset: QuerySet) -> QuerySet:
     """Add ``risk_score`` and ``risk_level`` (None when not scored) to a session queryset."""
-    from django.db.models import CharField, FloatField, OuterRef, Subquery, Value
+    from django.db.models import CharField, FloatField, Value
 
-    model = risk_model()
-    if model is None:
+    if risk_model() is None:
         return queryset.annotate(
             risk_score=Value(None, output_field=FloatField()),
             risk_level=Value("", output_field=CharField()),
         )
-    rows = model.objects.filter(session=OuterRef("pk"))
-    return queryset.annotate(
-        risk_score=Subquery(rows.values("score")[:1]),
-        risk_level=Subquery(rows.values("level")[:1]),
-    )
+    return queryset.annotate(risk_score=F("risk__score"), risk_level=F("risk__level"))
 
 
 def risk_for_session(session: Any) -> Risk:
+    """The session's stored risk; the explanation's per-incident rows, largest first."""
     model = risk_model()
-    if model is None:
-        return NO_RISK
-    row = model.objects.filter(session=session).first()
+    row = model.objects.filter(session=session).first() if model is not None else None
     if row is None:
         return NO_RISK
-    explanation = getattr(row, "explanation", None) or []
-    if isinstance(explanation, dict):
-        explanation = explanation.get("contributions") or explanation.get("items") or []
+    explanation = row.explanation or {}
     return Risk(
         score=row.score,
         level=row.level,
-        explanation=list(explanation),
-        updated_at=getattr(row, "updated_at", None),
+        contributions=list(explanation.get("incidents") or []),
+        formula=explanation.get("formula", ""),
+        updated_at=row.updated_at,
     )
 
 
@@ -85,24 +79,32 @@ def risk_for_session(session: Any) -> Risk:
 class BrowserEvent:
     at: datetime
     type: str
-    seq: int | None
+    seq: int
     data: dict[str, Any]
 
 
 def browser_events(session: Any, *, limit: int) -> list[BrowserEvent]:
+    """The page's events in the page's time (the clock incidents are derived on)."""
     model = _model("monitoring.MonitoringLog")
     if model is None:
         return []
-    rows = model.objects.filter(session=session).order_by("occurred_at", "pk")[:limit]
+    rows = model.objects.filter(session=session).order_by("client_ts", "seq")[:limit]
     return [
-        BrowserEvent(
-            at=row.occurred_at,
-            type=row.event_type,
-            seq=getattr(row, "seq", None),
-            data=getattr(row, "data", None) or {},
-        )
+        BrowserEvent(at=row.client_ts, type=row.type, seq=row.seq, data=row.payload or {})
         for row in rows
     ]
+
+
+def browser_event_rows(session: Any) -> list[dict[str, Any]]:
+    """Every stored event with its chain fields, for exports."""
+    model = _model("monitoring.MonitoringLog")
+    if model is None:
+        return []
+    return list(
+        model.objects.filter(session=session)
+        .order_by("chain_index")
+        .values("seq", "type", "client_ts", "server_ts", "payload", "chain_index", "hash")
+    )
 
 
 # --------------------------------------------------------------------------- submissions
@@ -117,6 +119,8 @@ class Submission:
     version: int
     is_final: bool
     size: int
+    sha256: str
+    code: str
 
 
 def submissions(session: Any) -> list[Submission]:
@@ -132,7 +136,9 @@ def submissions(session: Any) -> list[Submission]:
             language=row.language,
             version=row.version,
             is_final=row.is_final,
-            size=len(row.code.encode("utf-8")),
+            size=row.size,
+            sha256=row.sha256,
+            code=row.code,
         )
         for row in rows
     ]
@@ -141,79 +147,95 @@ def submissions(session: Any) -> list[Submission]:
 # --------------------------------------------------------------------------- media
 
 
+MEDIA_KINDS = ("frame", "audio")
+
+
 @dataclass(frozen=True)
 class MediaItem:
-    """One stored frame or audio clip, wherever the engine keeps it."""
+    """One stored frame or audio clip (the engine's ``analysis.MediaItem``)."""
 
-    kind: str  # "frame" | "audio" | "enrollment"
+    kind: str  # "frame" | "audio"
     id: int
     session_id: Any
     at: datetime | None
-    file: Any  # a FieldFile (may be empty when purged)
+    file: Any  # a FieldFile; empty or deleted once purged
     is_evidence: bool
     content_type: str
+    deleted: bool
 
     @property
     def available(self) -> bool:
-        return bool(self.file) and bool(getattr(self.file, "name", ""))
+        return not self.deleted and bool(self.file) and bool(getattr(self.file, "name", ""))
+
+    @property
+    def extension(self) -> str:
+        name = getattr(self.file, "name", "") or ""
+        if "." in name:
+            return name.rsplit(".", 1)[-1].lower()
+        return (mimetypes.guess_extension(self.content_type) or ".bin").lstrip(".")
 
 
-# kind -> (model label, file field, time field)
-MEDIA_MODELS: dict[str, tuple[str, str, str]] = {
-    "frame": ("analysis.FrameUpload", "image", "captured_at"),
-    "audio": ("analysis.AudioChunk", "audio", "captured_at"),
-    "enrollment": ("analysis.EnrollmentFrame", "image", "created_at"),
-}
+def media_model() -> type[Model] | None:
+    return _model("analysis.MediaItem")
 
 
-def _media_item(kind: str, row: Any) -> MediaItem:
-    _label, file_field, time_field = MEDIA_MODELS[kind]
-    file = getattr(row, file_field)
-    guessed = mimetypes.guess_type(file.name or "")[0] if file else None
-    default_type = "audio/wav" if kind == "audio" else "image/jpeg"
+def _media_item(row: Any) -> MediaItem:
+    default_type = "audio/wav" if row.kind == "audio" else "image/jpeg"
     return MediaItem(
-        kind=kind,
+        kind=row.kind,
         id=row.pk,
-        session_id=_session_id_of(row),
-        at=getattr(row, time_field, None),
-        file=file,
-        is_evidence=bool(getattr(row, "is_evidence", kind == "enrollment")),
-        content_type=guessed or default_type,
+        session_id=row.session_id,
+        at=row.captured_at,
+        file=row.file,
+        is_evidence=row.is_evidence,
+        content_type=row.content_type or default_type,
+        deleted=row.file_deleted_at is not None,
     )
 
 
-def _session_id_of(row: Any) -> Any:
-    session_id = getattr(row, "session_id", None)
-    if session_id is None and hasattr(row, "template"):
-        session_id = row.template.session_id
-    return session_id
-
-
 def media_get(kind: str, pk: int) -> MediaItem | None:
-    spec = MEDIA_MODELS.get(kind)
-    model = _model(spec[0]) if spec else None
-    if model is None:
+    model = media_model()
+    if model is None or kind not in MEDIA_KINDS:
         return None
-    row = model.objects.filter(pk=pk).first()
-    return _media_item(kind, row) if row is not None else None
+    row = model.objects.filter(pk=pk, kind=kind).first()
+    return _media_item(row) if row is not None else None
 
 
-def media_for_session(session: Any, kind: str, ids: Iterable[int] | None = None) -> list[MediaItem]:
-    spec = MEDIA_MODELS[kind]
-    model = _model(spec[0])
+def media_for_session(
+    session: Any, kind: str | None = None, ids: Iterable[int] | None = None
+) -> list[MediaItem]:
+    model = media_model()
     if model is None:
         return []
     rows = model.objects.filter(session=session)
+    if kind is not None:
+        rows = rows.filter(kind=kind)
     if ids is not None:
         rows = rows.filter(pk__in=list(ids))
-    return [_media_item(kind, row) for row in rows.order_by("pk")]
+    return [_media_item(row) for row in rows.order_by("captured_at", "pk")]
 
 
-def media_purgeable(kind: str) -> QuerySet | None:
-    """All rows of a media kind (None when the model does not exist)."""
-    spec = MEDIA_MODELS[kind]
-    model = _model(spec[0])
-    return model.objects.all() if model is not None else None
+def enrollment_frames(session: Any) -> list[MediaItem]:
+    """Frames kept from identity enrollment.
+
+    The engine stores only the face template (an embedding) and deletes enrollment frames on
+    purpose, so there are none to show; the page says so instead of showing a blank.
+    """
+    return []
+
+
+def media_rows_with_files() -> QuerySet | None:
+    """Media rows whose file still exists (None when the engine's model is absent)."""
+    model = media_model()
+    if model is None:
+        return None
+    return model.objects.filter(file_deleted_at__isnull=True).exclude(file="")
+
+
+def media_mark_deleted(pks: list[int], at: datetime) -> None:
+    model = media_model()
+    if model is not None and pks:
+        model.objects.filter(pk__in=pks).update(file_deleted_at=at)
 
 
 # --------------------------------------------------------------------------- similarity
@@ -240,14 +262,26 @@ def similarity_match(match_id: int, session: Any) -> SimilarityMatch | None:
     model = _model("submissions.SimilarityMatch")
     if model is None:
         return None
-    row = model.objects.filter(pk=match_id).first()
-    if row is None:
+    row = (
+        model.objects.filter(pk=match_id)
+        .select_related(
+            "problem",
+            "submission_a",
+            "submission_b",
+            "session_a__candidate",
+            "session_b__candidate",
+        )
+        .first()
+    )
+    if row is None or session.pk not in (row.session_a_id, row.session_b_id):
         return None
-    a, b = row.submission_a, row.submission_b
-    mine_is_a = a.session_id == session.pk
-    me, other = (a, b) if mine_is_a else (b, a)
+    mine_is_a = row.session_a_id == session.pk
+    me, other = (
+        (row.submission_a, row.submission_b) if mine_is_a else (row.submission_b, row.submission_a)
+    )
+    other_session = row.session_b if mine_is_a else row.session_a
     regions = []
-    for region in row.matches or []:
+    for region in row.regions or []:
         my_lines = region["a_lines"] if mine_is_a else region["b_lines"]
         their_lines = region["b_lines"] if mine_is_a else region["a_lines"]
         regions.append(
@@ -259,9 +293,9 @@ def similarity_match(match_id: int, session: Any) -> SimilarityMatch | None:
     return SimilarityMatch(
         id=row.pk,
         score=row.score,
-        other_session_id=other.session_id,
-        other_candidate=other.session.candidate.display_name,
-        problem=str(me.problem),
+        other_session_id=other_session.pk,
+        other_candidate=other_session.candidate.display_name,
+        problem=str(row.problem),
         regions=regions,
     )
 

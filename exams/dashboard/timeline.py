@@ -59,6 +59,7 @@ class Timeline:
     entries: list[Entry]
     enrollment: list[sources.MediaItem]
     truncated_events: bool
+    has_identity_mismatch: bool = False
 
     def lanes(self) -> list[tuple[str, str]]:
         return [(lane, LANE_LABELS[lane]) for lane in LANES]
@@ -117,7 +118,7 @@ def session_timeline(session: ExamSession, incidents: list[Incident]) -> Timelin
         )
     limit = settings.REVIEW_TIMELINE_MAX_ENTRIES
     events = sources.browser_events(session, limit=limit + 1)
-    for index, event in enumerate(events[:limit]):
+    for event in events[:limit]:
         entries.append(
             Entry(
                 at=event.at,
@@ -125,7 +126,7 @@ def session_timeline(session: ExamSession, incidents: list[Incident]) -> Timelin
                 kind="event",
                 title=event.type.replace("_", " "),
                 detail=_event_detail(event.data),
-                anchor=f"event-{event.seq if event.seq is not None else f'i{index}'}",
+                anchor=f"event-{event.seq}",
                 data={"seq": event.seq},
             )
         )
@@ -181,13 +182,14 @@ def session_timeline(session: ExamSession, incidents: list[Incident]) -> Timelin
     for entry in entries:
         entry.offset = _offset_label((entry.at - start).total_seconds())
     has_mismatch = any(i.kind == Incident.Kind.IDENTITY_MISMATCH for i in incidents)
-    enrollment = sources.media_for_session(session, "enrollment") if has_mismatch else []
+    enrollment = sources.enrollment_frames(session) if has_mismatch else []
     return Timeline(
         start=start,
         end=end,
         entries=entries,
         enrollment=enrollment,
         truncated_events=len(events) > limit,
+        has_identity_mismatch=has_mismatch,
     )
 
 
