@@ -11,9 +11,9 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import User
+from monitoring.incidents import incident_event_data
 from monitoring.models import Incident
 from proctoring_site.exceptions import ConflictError, InvalidInputError
 from proctoring_site.realtime import proctor_feed_publish, session_publish
@@ -51,11 +51,11 @@ def incident_verdict_record(
     row = IncidentVerdict.objects.create(
         incident=incident, verdict=verdict, notes=notes, reviewer=reviewer
     )
-    Incident.objects.filter(pk=incident.pk).update(review_status=verdict, updated_at=timezone.now())
+    # save(), not update(): the analysis app re-scores the session's risk on post_save, and a
+    # dismissed incident stops counting (a confirmed one counts at full confidence).
     incident.review_status = verdict
+    incident.save(update_fields=["review_status", "updated_at"])
     logger.info("incident %s: verdict %s by user %s", incident.pk, verdict, reviewer.pk)
-    from monitoring.incidents import incident_event_data
-
     proctor_feed_publish(
         event="incident.updated",
         data=incident_event_data(incident),
