@@ -173,7 +173,9 @@ class ExamSessionAdmin(admin.ModelAdmin):
     change_list_template = "admin/exams/examsession/change_list.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return selectors.sessions_for_triage(super().get_queryset(request))
+        # Not super(): it orders by get_ordering() before the annotations exist.
+        queryset = selectors.sessions_for_triage(self.model._default_manager.get_queryset())
+        return queryset.order_by(*selectors.TRIAGE_ORDERING)
 
     def get_ordering(self, request: HttpRequest) -> list[Any]:
         return selectors.TRIAGE_ORDERING

@@ -19,7 +19,7 @@ class IncidentVerdictForm(forms.Form):
 
 
 class SessionVerdictForm(forms.Form):
-    verdict = forms.ChoiceField(choices=SessionVerdict.Verdict.choices)
+    verdict = forms.ChoiceField(choices=SessionVerdict.Verdict.choices, widget=forms.RadioSelect)
     notes = forms.CharField(
         required=False,
         max_length=settings.REVIEW_NOTES_MAX_CHARS,

@@ -44,7 +44,7 @@ def proctors_group_sync(apps: Any) -> None:
     for app_config in apps.get_app_configs():
         # create_permissions skips configs without a models module; historical registries
         # have none, so mark them while creating.
-        had_models = app_config.models_module
+        had_models = getattr(app_config, "models_module", None)
         app_config.models_module = had_models or True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = had_models

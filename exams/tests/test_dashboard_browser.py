@@ -1,0 +1,87 @@
+"""The dashboard in Debian's Chromium against a live daphne server: screenshots looked at.
+
+Skipped without Chromium (failed when CI=true), by the shared live-server plugin.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from conftest import PASSWORD
+from monitoring.incidents import incident_create
+from monitoring.models import Incident
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def dashboard_server(monkeypatch, request):  # noqa: ANN001, ANN201
+    # The live page's fallback refresh, short so the test does not wait long without a feed.
+    monkeypatch.setenv("REVIEW_LIVE_REFRESH_SECONDS", "2")
+    return request.getfixturevalue("live_asgi_server")
+
+
+def _sign_in(page, server, user) -> None:  # noqa: ANN001
+    page.goto(f"{server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r".*/admin/$"))
+
+
+def test_session_list_timeline_and_live_page(  # noqa: PLR0913
+    dashboard_server, page, screenshot, scenario, proctor, exam, start_session, django_user_model
+):  # noqa: ANN001
+    server = dashboard_server
+    _sign_in(page, server, proctor)
+    assert page.locator("#proctoring-dashboard").is_visible()
+
+    page.goto(f"{server.url}/admin/exams/examsession/")
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 2
+    # Riskiest first: the candidate with the analyzer incidents and the copied code.
+    assert scenario.session.candidate.display_name in rows.nth(0).inner_text()
+    assert page.locator("#result_list .risk-badge").first.inner_text().startswith("High")
+    screenshot(page, "session-list")
+
+    page.locator("#result_list tbody tr").nth(0).locator("a").first.click()
+    page.wait_for_selector(".timeline-strip svg")
+    thumbs = page.locator("a.thumb img")
+    assert thumbs.count() >= 5
+    # Every thumbnail really loaded through the staff-only evidence view.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('a.thumb img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    page.evaluate("Promise.all([...document.querySelectorAll('a.thumb img')].map(i => i.decode()))")
+    assert page.locator("audio").count() == 1
+    assert page.locator(".code-pair pre").count() >= 2
+    assert page.locator(".risk-explanation tbody tr").count() >= 5
+    screenshot(page, "session-timeline")
+    thumbs.first.click()
+    page.wait_for_selector("dialog#lightbox[open] img")
+    assert page.evaluate("document.querySelector('dialog#lightbox img').naturalWidth") > 0
+    screenshot(page, "frame-enlarged")
+    page.keyboard.press("Escape")
+
+    # A live session for the live page, then a new incident while the page is open.
+    live_candidate = django_user_model.objects.create_user(
+        username="carol", email="carol@example.com", password=PASSWORD
+    )
+    live_session, _ = start_session(live_candidate, exam)
+    page.goto(f"{server.url}/admin/exams/examsession/live/")
+    assert page.locator(f'#live-sessions tr[data-session="{live_session.pk}"]').count() == 1
+    incident = incident_create(
+        session=live_session,
+        kind=Incident.Kind.MULTIPLE_FACES,
+        source=Incident.Source.ANALYZER,
+        started_at=timezone.now() - timedelta(seconds=3),
+        severity=Incident.Severity.HIGH,
+        confidence=0.9,
+    )
+    page.wait_for_selector(f'#live-incidents li[data-incident="{incident.pk}"]', timeout=15000)
+    screenshot(page, "live-page")
