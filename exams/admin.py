@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.urls import path, reverse
@@ -130,7 +130,14 @@ class IncidentKindFilter(admin.SimpleListFilter):
 
 
 class TriageChangeList(ChangeList):
-    """Attaches each row's incident counts by kind, in one query for the whole page."""
+    """Riskiest first unless a column is clicked; each row gets its incident counts by kind."""
+
+    def get_ordering(self, request: HttpRequest, queryset: QuerySet) -> list[Any]:
+        # Not ModelAdmin.get_ordering: the admin also applies that to plain ExamSession
+        # querysets (foreign key choices), which lack the triage annotations.
+        if ORDER_VAR in self.params:
+            return super().get_ordering(request, queryset)
+        return [*selectors.TRIAGE_ORDERING, "-pk"]
 
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)
@@ -173,12 +180,7 @@ class ExamSessionAdmin(admin.ModelAdmin):
     change_list_template = "admin/exams/examsession/change_list.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        # Not super(): it orders by get_ordering() before the annotations exist.
-        queryset = selectors.sessions_for_triage(self.model._default_manager.get_queryset())
-        return queryset.order_by(*selectors.TRIAGE_ORDERING)
-
-    def get_ordering(self, request: HttpRequest) -> list[Any]:
-        return selectors.TRIAGE_ORDERING
+        return selectors.sessions_for_triage(super().get_queryset(request))
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return TriageChangeList
