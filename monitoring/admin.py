@@ -90,6 +90,7 @@ class MonitoringLogAdmin(admin.ModelAdmin):
     search_fields = ["session__candidate__username", "session__candidate__email"]
     date_hierarchy = "client_ts"
     list_select_related = ["session__candidate", "session__exam"]
+    readonly_fields = [f.name for f in MonitoringLog._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

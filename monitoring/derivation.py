@@ -58,6 +58,8 @@ END_TO_START = {rule.end_type: start for start, rule in PAIRS.items()}
 # A state that lasts this many times its threshold (and at least a minute) is serious.
 ESCALATE_FACTOR = 6
 ESCALATE_MIN_S = 60
+# Events derived per call at most (keeps one request's work bounded).
+DERIVE_BATCH = 2000
 
 
 def severity_for(base: str, duration_s: float | None, threshold_s: float) -> str:
@@ -261,12 +263,13 @@ def derive_pending(
     now = now or timezone.now()
     grace = timedelta(seconds=settings.MONITORING_GAP_GRACE_S)
     deriver = _Deriver(monitor, monitor.session.policy)
+    # Bounded per call; the rest waits for the next batch or the sweep.
     pending = MonitoringLog.objects.filter(
         session_id=monitor.session_id, seq__gt=monitor.derived_seq
-    ).order_by("seq")
+    ).order_by("seq")[:DERIVE_BATCH]
     expected = monitor.derived_seq + 1
     fed = 0
-    for log in pending.iterator(chunk_size=1000):
+    for log in pending:
         if log.seq != expected and not skip_gaps and now - log.server_ts < grace:
             break
         deriver.feed(log)

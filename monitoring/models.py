@@ -134,7 +134,7 @@ class MonitoringLog(models.Model):
     hash = models.CharField(max_length=64)
 
     class Meta:
-        ordering = ["session", "chain_index"]
+        ordering = ["session_id", "chain_index"]
         constraints = [
             models.UniqueConstraint(fields=["session", "seq"], name="monitoring_log_session_seq"),
             models.UniqueConstraint(

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -97,10 +97,16 @@ def ingest_rate_limit_hit(*, session_id: Any, events: int) -> None:
 def _monitor_lock(session: ExamSession) -> SessionMonitor:
     """Lock (creating it if needed) the session's monitor row for this transaction.
 
-    The first statement is a write, so SQLite takes its write lock at once (waiting out its
-    busy timeout) instead of failing a later read->write upgrade; on PostgreSQL the UPDATE
-    holds the row lock until commit. Either way one batch of a session appends at a time.
+    On PostgreSQL, SELECT ... FOR UPDATE holds the row lock until commit. On SQLite the first
+    statement must be a write, so SQLite takes its write lock at once (waiting out its busy
+    timeout) instead of failing a later read->write upgrade. Either way one batch of a
+    session appends at a time.
     """
+    if connection.vendor != "sqlite":
+        monitor = SessionMonitor.objects.select_for_update().filter(session_id=session.pk).first()
+        if monitor is not None:
+            monitor.session = session
+            return monitor
     now = timezone.now()
     if not SessionMonitor.objects.filter(session_id=session.pk).update(updated_at=now):
         try:
@@ -153,15 +159,19 @@ def _advance_contiguous(monitor: SessionMonitor, new_seqs: set[int]) -> None:
     if monitor.contiguous_seq + 1 not in new_seqs:
         return
     contiguous = monitor.contiguous_seq
-    stored = (
-        MonitoringLog.objects.filter(session_id=monitor.session_id, seq__gt=contiguous)
-        .order_by("seq")
-        .values_list("seq", flat=True)
-    )
-    for seq in stored.iterator(chunk_size=1000):
-        if seq != contiguous + 1:
+    while True:
+        stored = list(
+            MonitoringLog.objects.filter(session_id=monitor.session_id, seq__gt=contiguous)
+            .order_by("seq")
+            .values_list("seq", flat=True)[:1000]
+        )
+        for seq in stored:
+            if seq != contiguous + 1:
+                monitor.contiguous_seq = contiguous
+                return
+            contiguous = seq
+        if len(stored) < 1000:
             break
-        contiguous = seq
     monitor.contiguous_seq = contiguous
 
 
@@ -171,9 +181,9 @@ def _missing_seqs(monitor: SessionMonitor) -> list[int]:
     low = monitor.contiguous_seq + 1
     high = min(monitor.max_seq, low + 10 * MISSING_SEQS_LISTED)
     stored = set(
-        MonitoringLog.objects.filter(
-            session_id=monitor.session_id, seq__gte=low, seq__lte=high
-        ).values_list("seq", flat=True)
+        MonitoringLog.objects.filter(session_id=monitor.session_id, seq__gte=low, seq__lte=high)
+        .order_by()
+        .values_list("seq", flat=True)
     )
     return [s for s in range(low, high + 1) if s not in stored][:MISSING_SEQS_LISTED]
 
@@ -221,9 +231,9 @@ def events_ingest(*, session: ExamSession, raw_events: Any) -> IngestResult:
         monitor = _monitor_lock(session)
         _liveness_on_arrival(monitor, now)
         existing = set(
-            MonitoringLog.objects.filter(session_id=session.pk, seq__in=list(by_seq)).values_list(
-                "seq", flat=True
-            )
+            MonitoringLog.objects.filter(session_id=session.pk, seq__in=list(by_seq))
+            .order_by()
+            .values_list("seq", flat=True)
         )
         rows = []
         prev_hash = monitor.head_hash

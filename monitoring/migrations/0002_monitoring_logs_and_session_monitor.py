@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
                 ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='monitoring_logs', to='exams.examsession')),
             ],
             options={
-                'ordering': ['session', 'chain_index'],
+                'ordering': ['session_id', 'chain_index'],
                 'indexes': [models.Index(fields=['session', 'type', 'client_ts'], name='monitoring__session_e2838c_idx'), models.Index(fields=['client_ts'], name='monitoring__client__c07a2e_idx')],
                 'constraints': [models.UniqueConstraint(fields=('session', 'seq'), name='monitoring_log_session_seq'), models.UniqueConstraint(fields=('session', 'chain_index'), name='monitoring_log_session_chain_index')],
             },

@@ -1,0 +1,247 @@
+"""Websockets: the candidate's exam page and the proctors' live feed.
+
+Consumers only authenticate, join groups, forward group messages and hand events to the same
+ingest service as HTTP. The database stays the durable record; a message here is a
+notification. Authentication is the JWT access token, in ``?token=`` or in a first message
+``{"type": "auth", "token": "..."}`` (which keeps it out of URLs and access logs).
+
+Close codes: 4400 bad request, 4401 not authenticated, 4403 not allowed, 4404 no such
+session, 4409 session no longer active, 4410 session terminated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.models import User
+from exams.models import ExamSession
+from exams.selectors import session_for_user, session_require_active
+from proctoring_site.exceptions import ApplicationError, ConflictError, NotFoundError
+from proctoring_site.realtime import PROCTOR_FEED_GROUP, proctor_exam_group, session_group
+
+from .models import SessionMonitor
+from .services import events_ingest
+
+logger = logging.getLogger(__name__)
+
+CLOSE_BAD_REQUEST = 4400
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_NOT_ACTIVE = 4409
+CLOSE_TERMINATED = 4410
+
+
+def user_for_access_token(token: str) -> User | None:
+    """The active user a valid, unexpired access token names; None otherwise."""
+    try:
+        access = AccessToken(token)
+    except TokenError:
+        return None
+    user_id = access.get(jwt_settings.USER_ID_CLAIM)
+    if user_id is None:
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def _query(scope: dict[str, Any]) -> dict[str, str]:
+    raw = scope.get("query_string", b"").decode("latin-1")
+    return {key: values[0] for key, values in parse_qs(raw).items() if values}
+
+
+class _AuthenticatedConsumer(AsyncJsonWebsocketConsumer):
+    """Token from the query string (checked before accepting) or from the first message."""
+
+    groups_joined: list[str]
+
+    async def connect(self) -> None:
+        self.user: User | None = None
+        self.groups_joined = []
+        self._deadline: asyncio.Task | None = None
+        self.query = _query(self.scope)
+        token = self.query.get("token")
+        if token:
+            code = await self.authenticate(token)
+            if code is not None:
+                await self.close(code=code)  # before accept: the handshake is refused
+                return
+            await self.accept()
+            await self.on_authenticated()
+            return
+        await self.accept()
+        self._deadline = asyncio.ensure_future(self._close_if_silent())
+
+    async def _close_if_silent(self) -> None:
+        await asyncio.sleep(settings.MONITORING_WS_AUTH_TIMEOUT_S)
+        if self.user is None:
+            await self.send_error("auth_timeout", "Authenticate first.")
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def disconnect(self, code: int) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.append(group)
+
+    async def send_error(self, code: str, message: str, **details: Any) -> None:
+        await self.send_json(
+            {"event": "error", "data": {"code": code, "message": message, "details": details}}
+        )
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None:
+            await self.send_error("malformed_request", "Send JSON text messages.")
+            return
+        if len(text_data) > settings.API_BODY_LIMIT_DEFAULT:
+            await self.send_error("payload_too_large", "The message is too large.")
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.send_error("malformed_request", "The message is not valid JSON.")
+            return
+        if not isinstance(content, dict):
+            await self.send_error("malformed_request", "A message must be a JSON object.")
+            return
+        if self.user is None:
+            if content.get("type") != "auth" or not isinstance(content.get("token"), str):
+                await self.send_error("not_authenticated", "Authenticate first.")
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
+            code = await self.authenticate(content["token"])
+            if code is not None:
+                await self.send_error("not_authenticated", "Authentication failed.", close=code)
+                await self.close(code=code)
+                return
+            if self._deadline is not None:
+                self._deadline.cancel()
+            await self.on_authenticated()
+            return
+        if content.get("type") == "ping":
+            await self.send_json({"event": "pong", "data": {"id": content.get("id")}})
+            return
+        await self.receive_message(content)
+
+    async def feed_event(self, message: dict[str, Any]) -> None:
+        await self.send_json({"event": message["event"], "data": message["data"]})
+
+    async def authenticate(self, token: str) -> int | None:
+        """Set ``self.user`` (and whatever else) and return None, or a close code."""
+        raise NotImplementedError
+
+    async def on_authenticated(self) -> None:
+        raise NotImplementedError
+
+    async def receive_message(self, content: dict[str, Any]) -> None:
+        await self.send_error("unknown_message", f"Unknown message type {content.get('type')!r}.")
+
+
+class ExamSessionConsumer(_AuthenticatedConsumer):
+    """``ws/exam/<session>/``: the candidate's page sends events, hears acks and warnings."""
+
+    async def authenticate(self, token: str) -> int | None:
+        user = await database_sync_to_async(user_for_access_token)(token)
+        if user is None:
+            return CLOSE_UNAUTHENTICATED
+        session_id = self.scope["url_route"]["kwargs"]["session_id"]
+        try:
+            session = await database_sync_to_async(self._own_session)(user, session_id)
+        except NotFoundError:
+            return CLOSE_NOT_FOUND
+        except ConflictError:
+            return CLOSE_NOT_ACTIVE
+        self.user, self.session_id = user, str(session.pk)
+        return None
+
+    @staticmethod
+    def _own_session(user: User, session_id: str) -> ExamSession:
+        session = session_for_user(user=user, session_id=session_id)
+        if session.candidate_id != user.pk:  # proctors watch through ws/proctor/
+            raise NotFoundError("No such session.")
+        session_require_active(session)
+        return session
+
+    async def on_authenticated(self) -> None:
+        await self.join(session_group(self.session_id))
+        contiguous = await database_sync_to_async(self._contiguous_seq)()
+        await self.send_json(
+            {
+                "event": "ready",
+                "data": {"session_id": self.session_id, "highest_contiguous_seq": contiguous},
+            }
+        )
+
+    def _contiguous_seq(self) -> int:
+        monitor = SessionMonitor.objects.filter(session_id=self.session_id).first()
+        return monitor.contiguous_seq if monitor else 0
+
+    def _ingest(self, events: Any) -> dict[str, Any]:
+        session = self._own_session(self.user, self.session_id)
+        return events_ingest(session=session, raw_events=events).as_dict()
+
+    async def receive_message(self, content: dict[str, Any]) -> None:
+        kind = content.get("type")
+        if kind not in ("events", "event"):
+            await super().receive_message(content)
+            return
+        events = content.get("events") if kind == "events" else [content.get("event")]
+        try:
+            result = await database_sync_to_async(self._ingest)(events)
+        except ApplicationError as exc:
+            await self.send_json(
+                {
+                    "event": "error",
+                    "data": {
+                        "code": exc.code,
+                        "message": exc.message,
+                        "details": exc.details,
+                        "id": content.get("id"),
+                    },
+                }
+            )
+            if isinstance(exc, ConflictError | NotFoundError):
+                await self.close(code=CLOSE_NOT_ACTIVE)
+            return
+        await self.send_json({"event": "ack", "data": {**result, "id": content.get("id")}})
+
+    async def feed_event(self, message: dict[str, Any]) -> None:
+        await super().feed_event(message)
+        if message["event"] == "session.terminated":
+            await self.close(code=CLOSE_TERMINATED)
+
+
+class ProctorFeedConsumer(_AuthenticatedConsumer):
+    """``ws/proctor/`` (``?exam=<id>`` for one exam): live incidents, statuses, risk."""
+
+    async def authenticate(self, token: str) -> int | None:
+        user = await database_sync_to_async(user_for_access_token)(token)
+        if user is None:
+            return CLOSE_UNAUTHENTICATED
+        if not user.is_reviewer:
+            return CLOSE_FORBIDDEN
+        exam = self.query.get("exam")
+        if exam is not None and not exam.isdigit():
+            return CLOSE_BAD_REQUEST
+        self.user = user
+        self.exam_id = int(exam) if exam is not None else None
+        return None
+
+    async def on_authenticated(self) -> None:
+        group = PROCTOR_FEED_GROUP if self.exam_id is None else proctor_exam_group(self.exam_id)
+        await self.join(group)
+        await self.send_json({"event": "ready", "data": {"exam_id": self.exam_id}})
