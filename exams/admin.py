@@ -196,6 +196,7 @@ class ExamSessionAdmin(admin.ModelAdmin):
         return [
             path("live/", view(admin_views.live), name=f"{prefix}_live"),
             path("live/data.json", view(admin_views.live_data), name=f"{prefix}_live_data"),
+            path("live/token.json", view(admin_views.live_token), name=f"{prefix}_live_token"),
             path("statistics/", view(admin_views.statistics), name=f"{prefix}_statistics"),
             path(
                 "evidence/<str:kind>/<int:pk>/",

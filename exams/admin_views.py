@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from rest_framework_simplejwt.tokens import AccessToken
 
 from monitoring.models import Incident
 from proctoring_site.exceptions import ApplicationError
@@ -171,6 +172,7 @@ def live(request: HttpRequest, model_admin: Any) -> HttpResponse:
         request,
         title="Live sessions",
         live_data_url=reverse("admin:exams_examsession_live_data"),
+        live_token_url=reverse("admin:exams_examsession_live_token"),
         review_url_template=_review_url("00000000-0000-0000-0000-000000000000"),
         refresh_seconds=settings.REVIEW_LIVE_REFRESH_SECONDS,
         sessions=selectors.live_sessions(),
@@ -187,6 +189,22 @@ def live_data(request: HttpRequest, model_admin: Any) -> JsonResponse:
     return JsonResponse(
         {"sessions": selectors.live_sessions(), "incidents": selectors.recent_incidents()}
     )
+
+
+@require_POST
+def live_token(request: HttpRequest, model_admin: Any) -> JsonResponse:
+    """A short-lived JWT access token for the ``ws/proctor/`` feed of the signed-in reviewer.
+
+    The feed authenticates with JWTs (like the API); the admin signs in with a cookie. POST
+    with the CSRF token, so another site cannot obtain one through the proctor's browser.
+    """
+    _require(request, "exams.view_examsession")
+    if not request.user.is_reviewer:
+        raise PermissionDenied
+    token = AccessToken.for_user(request.user)
+    response = JsonResponse({"token": str(token), "expires_at": token["exp"]})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET

@@ -112,26 +112,50 @@
     }, delay);
   }
 
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    let socket;
+  async function feedToken() {
+    // The feed authenticates with a short-lived JWT, fetched with this admin session.
+    const csrf = root.querySelector("input[name=csrfmiddlewaretoken]");
+    const response = await fetch(root.dataset.tokenUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf ? csrf.value : "", Accept: "application/json" },
+    });
+    if (!response.ok) throw new Error("token " + response.status);
+    return (await response.json()).token;
+  }
+
+  function reconnectLater() {
+    root.classList.remove("connected");
+    stateEl.textContent = "reconnecting… (refreshing every " + refreshMs / 1000 + " s)";
+    setTimeout(connect, retryMs);
+    retryMs = Math.min(retryMs * 2, 30000);
+  }
+
+  async function connect() {
+    let token;
     try {
-      socket = new WebSocket(scheme + location.host + root.dataset.wsPath);
+      token = await feedToken();
     } catch (error) {
-      stateEl.textContent = "unavailable (refreshing every " + refreshMs / 1000 + " s)";
+      reconnectLater();
       return;
     }
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    const socket = new WebSocket(scheme + location.host + root.dataset.wsPath);
     socket.addEventListener("open", function () {
-      retryMs = 1000;
-      stateEl.textContent = "live";
-      root.classList.add("connected");
+      // In the first message, not the URL: tokens stay out of access logs.
+      socket.send(JSON.stringify({ type: "auth", token: token }));
     });
     socket.addEventListener("message", function (message) {
       let payload;
       try { payload = JSON.parse(message.data); } catch (error) { return; }
       const event = payload.event;
       const data = payload.data || {};
-      if (event === "incident.created" || event === "incident.updated") {
+      if (event === "ready") {
+        retryMs = 1000;
+        stateEl.textContent = "live";
+        root.classList.add("connected");
+        scheduleRefresh(0);  // catch up on anything between the page load and now
+      } else if (event === "incident.created" || event === "incident.updated") {
         upsertIncident(data);
         scheduleRefresh(300);
       } else if (event === "session.status" || event === "risk.updated" ||
@@ -139,12 +163,7 @@
         scheduleRefresh(200);
       }
     });
-    socket.addEventListener("close", function () {
-      root.classList.remove("connected");
-      stateEl.textContent = "reconnecting… (refreshing every " + refreshMs / 1000 + " s)";
-      setTimeout(connect, retryMs);
-      retryMs = Math.min(retryMs * 2, 30000);
-    });
+    socket.addEventListener("close", reconnectLater);
   }
 
   scheduleRefresh(refreshMs);
