@@ -34,7 +34,8 @@ async def fresh_layer():
         await layer.flush()
 
 
-async def _open(path: str, token: str) -> WebsocketCommunicator:
+async def _open(path: str, user) -> WebsocketCommunicator:  # noqa: ANN001
+    token = await database_sync_to_async(access_token_for)(user)
     communicator = WebsocketCommunicator(application, path, headers=ORIGIN)
     connected, _ = await communicator.connect()
     assert connected
@@ -54,7 +55,7 @@ async def _next(communicator: WebsocketCommunicator, event: str) -> dict:
 
 
 async def test_warning_reaches_the_candidates_page_at_once(session, candidate, proctor):
-    page = await _open(f"/ws/exam/{session.pk}/", await database_sync_to_async(access_token_for)(candidate))
+    page = await _open(f"/ws/exam/{session.pk}/", candidate)
     action = await database_sync_to_async(review_services.session_warn)(
         session=session, actor=proctor, message="Please keep your face in the camera."
     )
@@ -68,7 +69,7 @@ async def test_warning_reaches_the_candidates_page_at_once(session, candidate, p
 
 
 async def test_termination_reaches_the_page_and_closes_it(session, candidate, proctor):
-    page = await _open(f"/ws/exam/{session.pk}/", await database_sync_to_async(access_token_for)(candidate))
+    page = await _open(f"/ws/exam/{session.pk}/", candidate)
     await database_sync_to_async(review_services.session_terminate_by_proctor)(
         session=session, actor=proctor, reason="A second person answered for you."
     )
@@ -86,7 +87,7 @@ async def test_another_candidates_page_hears_nothing(
     session, exam, other_candidate, start_session, proctor
 ):
     other_session, _ = await database_sync_to_async(start_session)(other_candidate, exam)
-    other_page = await _open(f"/ws/exam/{other_session.pk}/", await database_sync_to_async(access_token_for)(other_candidate))
+    other_page = await _open(f"/ws/exam/{other_session.pk}/", other_candidate)
     await database_sync_to_async(review_services.session_warn)(
         session=session, actor=proctor, message="Only for Alice."
     )
@@ -95,7 +96,7 @@ async def test_another_candidates_page_hears_nothing(
 
 
 async def test_proctor_feed_hears_verdicts_and_warnings(session, proctor):
-    feed = await _open("/ws/proctor/", await database_sync_to_async(access_token_for)(proctor))
+    feed = await _open("/ws/proctor/", proctor)
 
     def make_incident() -> Incident:
         return incident_create(
