@@ -60,17 +60,23 @@ def test_second_reviewer_is_recorded_beside_the_first(incident, proctor, second_
 def test_verdicts_rescore_the_session_risk(incident, session, proctor):
     before = SessionRisk.objects.get(session=session).score
     assert before > 0
-    review_services.incident_verdict_record(incident=incident, reviewer=proctor, verdict="dismissed")
+    review_services.incident_verdict_record(
+        incident=incident, reviewer=proctor, verdict="dismissed"
+    )
     risk = SessionRisk.objects.get(session=session)
     assert risk.score == 0
     assert risk.explanation["incidents"][0]["review_status"] == "dismissed"
-    review_services.incident_verdict_record(incident=incident, reviewer=proctor, verdict="confirmed")
+    review_services.incident_verdict_record(
+        incident=incident, reviewer=proctor, verdict="confirmed"
+    )
     assert SessionRisk.objects.get(session=session).score >= before
 
 
 def test_bad_verdicts_change_nothing(incident, proctor, settings):
     with pytest.raises(InvalidInputError):
-        review_services.incident_verdict_record(incident=incident, reviewer=proctor, verdict="guilty")
+        review_services.incident_verdict_record(
+            incident=incident, reviewer=proctor, verdict="guilty"
+        )
     settings.REVIEW_NOTES_MAX_CHARS = 10
     with pytest.raises(InvalidInputError):
         review_services.incident_verdict_record(
