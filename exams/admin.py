@@ -148,15 +148,7 @@ class TriageChangeList(ChangeList):
 
 @admin.register(ExamSession)
 class ExamSessionAdmin(admin.ModelAdmin):
-    list_display = [
-        "candidate_column",
-        "exam",
-        "status",
-        "risk_column",
-        "incidents_column",
-        "review_column",
-        "started_at",
-    ]
+    list_display = ["candidate_column", "risk_column", "incidents_column", "review_column"]
     list_display_links = None
     list_filter = [
         "exam",
@@ -178,6 +170,11 @@ class ExamSessionAdmin(admin.ModelAdmin):
     actions = ["verdict_clear", "verdict_suspicious", "verdict_violation"]
     list_per_page = 50
     change_list_template = "admin/exams/examsession/change_list.html"
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        return super().changelist_view(
+            request, {"title": "Sessions by risk", **(extra_context or {})}
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return selectors.sessions_for_triage(super().get_queryset(request))
@@ -236,10 +233,14 @@ class ExamSessionAdmin(admin.ModelAdmin):
     @admin.display(description="Candidate", ordering="candidate__candidate_profile__full_name")
     def candidate_column(self, obj: ExamSession) -> str:
         return format_html(
-            '<a href="{}"><strong>{}</strong></a><br><span class="quiet">{}</span>',
+            '<a href="{}"><strong>{}</strong></a> <span class="quiet">{}</span><br>'
+            '{} · <span class="status status-{}">{}</span>',
             reverse("admin:exams_examsession_review", args=[obj.pk]),
             obj.candidate.display_name,
             obj.candidate.email,
+            obj.exam.title,
+            obj.status,
+            obj.get_status_display(),
         )
 
     @admin.display(description="Risk", ordering="risk_score")
@@ -270,12 +271,18 @@ class ExamSessionAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.display(description="Review")
+    @admin.display(description="Review", ordering="started_at")
     def review_column(self, obj: ExamSession) -> str:
         key, label = selectors.review_state(
             obj.latest_verdict, obj.incident_unreviewed, obj.incident_total
         )
-        return format_html('<span class="review-state review-{}">{}</span>', key, label)
+        started = obj.started_at.strftime("%Y-%m-%d %H:%M") if obj.started_at else "not started"
+        return format_html(
+            '<span class="review-state review-{}">{}</span><br><span class="quiet">{}</span>',
+            key,
+            label,
+            started,
+        )
 
     # ---- bulk actions
 

@@ -22,6 +22,10 @@ PALETTE = [
     "#56B4E9",
     "#F0E442",
     "#000000",
+    "#882255",
+    "#44AA99",
+    "#999933",
+    "#AA4499",
 ]
 SEVERITY_COLOURS = {"high": "#D55E00", "medium": "#E69F00", "low": "#56B4E9", "": "#999999"}
 LEVEL_COLOURS = {"high": "#D55E00", "medium": "#E69F00", "low": "#009E73", "": "#BBBBBB"}
@@ -41,12 +45,9 @@ def _svg(width: int, height: int, body: list[str], label: str) -> SafeString:
     )
 
 
-def _text(
-    x: float, y: float, text: str, *, anchor: str = "start", size: int = 11, **kw: str
-) -> str:
-    extra = "".join(f' {k.replace("_", "-")}="{escape(v)}"' for k, v in kw.items())
+def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int = 11) -> str:
     return (
-        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}"{extra}>'
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}">'
         f"{escape(text)}</text>"
     )
 
@@ -119,7 +120,7 @@ def stacked_columns(
     days: list[date], series: dict[str, list[int]], labels: dict[str, str]
 ) -> SafeString:
     """Columns per day, stacked by series (incidents per kind over time)."""
-    left, width, height, top, bottom = 40, 900, 260, 10, 40
+    left, width, height, top, bottom = 40, 900, 240, 10, 22
     plot_h = height - top - bottom
     totals = [sum(values[i] for values in series.values()) for i in range(len(days))]
     peak = max(totals or [0]) or 1
@@ -149,17 +150,11 @@ def stacked_columns(
                     x + col_w / 2, top + plot_h + 14, day.strftime("%m-%d"), anchor="middle", size=9
                 )
             )
-    legend_y = height - 8
-    legend_x = left
-    for key in series:
-        body.append(
-            f'<rect x="{legend_x}" y="{legend_y - 9}" width="10" height="10" '
-            f'fill="{colours[key]}"/>'
-        )
-        label = labels.get(key, key)
-        body.append(_text(legend_x + 14, legend_y, label, size=10))
-        legend_x += 24 + 6 * len(label)
-    return _svg(width, height, body, "Incidents per kind over time")
+    legend, legend_h = _legend(
+        [(colours[key], labels.get(key, key)) for key in series], left, height, width
+    )
+    body.extend(legend)
+    return _svg(width, height + legend_h, body, "Incidents per kind over time")
 
 
 def stacked_bars(
@@ -173,7 +168,7 @@ def stacked_bars(
 ) -> SafeString:
     """Horizontal bars, one per row, stacked in ``order`` (as shares of 100 % if ``share``)."""
     left, width, bar_h, gap = 200, 900, 20, 8
-    height = 30 + len(rows) * (bar_h + gap) + 10
+    height = 10 + len(rows) * (bar_h + gap)
     peak = max((sum(values.values()) for _name, values in rows), default=0) or 1
     plot_w = width - left - 60
     body = []
@@ -196,13 +191,21 @@ def stacked_bars(
             )
             x += w
         body.append(_text(x + 6, y + 14, str(total), size=10))
-    legend_y = height - 6
-    legend_x = left
-    for key in order:
-        body.append(
-            f'<rect x="{legend_x}" y="{legend_y - 9}" width="10" height="10" '
-            f'fill="{colours.get(key, "#999")}"/>'
-        )
-        body.append(_text(legend_x + 14, legend_y, labels.get(key, key), size=10))
-        legend_x += 30 + 6 * len(labels.get(key, key))
-    return _svg(width, height + 10, body, label)
+    legend, legend_h = _legend(
+        [(colours.get(key, "#999"), labels.get(key, key)) for key in order], left, height, width
+    )
+    body.extend(legend)
+    return _svg(width, height + legend_h, body, label)
+
+
+def _legend(items: list[tuple[str, str]], left: int, top: int, width: int) -> tuple[list[str], int]:
+    """Legend swatches from ``top`` down, wrapped to ``width``; returns (marks, height used)."""
+    body, x, y = [], left, top + 4
+    for colour, label in items:
+        step = 24 + 6 * len(label)
+        if x + step > width and x > left:
+            x, y = left, y + 16
+        body.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>')
+        body.append(_text(x + 14, y + 9, label, size=10))
+        x += step
+    return body, y + 16 - top

@@ -54,6 +54,10 @@ class ExamRisk:
     buckets: list[int]  # sessions per score bucket
     mean_score: float | None
 
+    @property
+    def unscored(self) -> int:
+        return self.levels.get("", 0)
+
 
 def risk_per_exam() -> list[ExamRisk]:
     rows = sources.risk_annotate(ExamSession.objects.all()).values_list(

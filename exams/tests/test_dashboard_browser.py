@@ -40,6 +40,7 @@ def test_session_list_timeline_and_live_page(  # noqa: PLR0913
     _sign_in(page, server, proctor)
     assert page.locator("#proctoring-dashboard").is_visible()
 
+    page.set_viewport_size({"width": 1440, "height": 900})
     page.goto(f"{server.url}/admin/exams/examsession/")
     rows = page.locator("#result_list tbody tr")
     assert rows.count() == 2
@@ -84,4 +85,22 @@ def test_session_list_timeline_and_live_page(  # noqa: PLR0913
         confidence=0.9,
     )
     page.wait_for_selector(f'#live-incidents li[data-incident="{incident.pk}"]', timeout=15000)
+    # The feed is connected (JWT from the admin session, first-message auth).
+    page.wait_for_function("document.getElementById('feed-state').textContent === 'live'")
+
+    # A verdict recorded in another tab reaches the open live page over the websocket only
+    # (the polling fallback adds new incidents but never rewrites an existing one).
+    other_tab = page.context.new_page()
+    other_tab.goto(f"{server.url}/admin/exams/examsession/{live_session.pk}/review/")
+    other_tab.locator(f"#incident-{incident.pk} button[value=confirmed]").click()
+    other_tab.wait_for_selector(".messagelist .success")
+    page.wait_for_selector(
+        f'#live-incidents li[data-incident="{incident.pk}"] .review-confirmed', timeout=10000
+    )
     screenshot(page, "live-page")
+    other_tab.close()
+
+    page.goto(f"{server.url}/admin/exams/examsession/statistics/")
+    assert page.locator("svg.chart").count() == 3
+    assert page.locator("svg.chart rect title").count() > 0
+    screenshot(page, "statistics")
