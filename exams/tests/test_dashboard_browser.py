@@ -1,10 +1,13 @@
 """The dashboard in Debian's Chromium against a live daphne server: screenshots looked at.
 
-Skipped without Chromium (failed when CI=true), by the shared live-server plugin.
+Skipped without Chromium (failed when CI=true). Playwright runs for this test only: the
+shared session-wide Playwright keeps an event loop running in the main thread, which breaks
+the async websocket tests that run after it.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import timedelta
 
@@ -16,6 +19,36 @@ from monitoring.incidents import incident_create
 from monitoring.models import Incident
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def page():  # noqa: ANN201
+    """A Chromium page (no fake camera needed for the admin), closed with its Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    from proctoring_site.testing.live_server import CHROMIUM, _chromium_or_skip
+
+    _chromium_or_skip()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    # The sync API runs an event loop in this thread while the test's ORM calls are plain
+    # synchronous code; Django's async guard must not refuse them during the test.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM),
+                headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            context = browser.new_context(viewport={"width": 1280, "height": 860})
+            yield context.new_page()
+            context.close()
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
