@@ -185,3 +185,34 @@ def test_after_ending_a_new_session_may_start(client_for, candidate, exam) -> No
     token = _start(client, candidate, exam).json()["session_token"]
     client.post(f"/api/auth/end-exam/{token}")
     assert _start(client, candidate, exam).status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_starts_open_exactly_one_session(client_for, candidate, exam) -> None:
+    import threading
+
+    from django.db import connection
+
+    statuses: list[int] = []
+    barrier = threading.Barrier(4)
+
+    def start() -> None:
+        try:
+            barrier.wait()
+            statuses.append(_start(client_for(candidate), candidate, exam).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201, 409, 409, 409]
+    assert ExamSession.objects.active().count() == 1
+
+
+def test_login_bad_input_is_400(api_client) -> None:
+    response = api_client.post("/api/auth/login", {"username": ["x"]}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["error"]["details"]["fields"]) == {"username", "password"}
