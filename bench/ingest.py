@@ -48,7 +48,7 @@ def _server_env(args: argparse.Namespace, secret: str) -> dict[str, str]:
             "SECURE_SSL_REDIRECT": "0",
             "DATABASE_URL": args.database_url,
             "REDIS_URL": args.redis_url,
-            "DB_CONN_MAX_AGE": "600",
+            "DB_CONN_MAX_AGE": str(args.conn_max_age),
             "LOG_LEVEL": "WARNING",
             "CHANNELS_PREFIX": "bench",
             "CACHE_KEY_PREFIX": "bench",
@@ -93,7 +93,7 @@ def start_servers(args: argparse.Namespace, env: dict[str, str]) -> list[subproc
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE if args.quiet_servers else None,
+                stderr=open(args.log_dir / f"ingest-bench-server-{port}.log", "w"),  # noqa: SIM115
             )
         )
     deadline = time.monotonic() + 60
@@ -323,8 +323,19 @@ def main() -> None:
         default="postgres://postgres@127.0.0.1:5432/proctoring_ingest_bench",
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/1")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=0,
+        help="DB_CONN_MAX_AGE of the servers (0: Django's advice under ASGI)",
+    )
     parser.add_argument("--keep-db", action="store_true", help="do not recreate the database")
-    parser.add_argument("--quiet-servers", action="store_true")
+    parser.add_argument(
+        "--log-dir",
+        type=Path,
+        default=Path("/tmp"),
+        help="server logs go here",  # noqa: S108
+    )
     args = parser.parse_args()
     steps = [int(n) for n in args.candidates.split(",")]
     if max(steps) > MAX_CANDIDATES or args.duration > MAX_DURATION:
@@ -347,7 +358,9 @@ def main() -> None:
             args.candidates_now = count
             sessions = create_sessions(count)
             connection.close()
+            load_before = os.getloadavg()[0]
             stats, elapsed, sent = asyncio.run(run_step(args, sessions))
+            load_after = os.getloadavg()[0]
             time.sleep(0.5)  # let the last responses' transactions settle
             rows = stored_rows([sid for sid, _ in sessions])
             sent_total = sum(sent.values())
@@ -368,13 +381,15 @@ def main() -> None:
                 "errors": sum(stats.errors.values()),
                 "error_kinds": stats.errors,
                 "lost_events": sent_total - rows,
+                "loadavg_1m_before_after": [round(load_before, 2), round(load_after, 2)],
             }
             results.append(result)
             print(
                 f"N={count:5d} workers={args.workers} {result['requests_per_s']:7.1f} req/s "
                 f"{result['events_stored_per_s']:7.1f} events/s  p50={result['p50_ms']} ms "
                 f"p95={result['p95_ms']} ms p99={result['p99_ms']} ms max={result['max_ms']} ms "
-                f"errors={result['errors']} {stats.errors or ''} lost={result['lost_events']}",
+                f"errors={result['errors']} {stats.errors or ''} lost={result['lost_events']} "
+                f"load={load_before:.1f}->{load_after:.1f}",
                 flush=True,
             )
     finally:

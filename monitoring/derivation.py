@@ -250,23 +250,33 @@ class _Deriver:
 
 
 def derive_pending(
-    monitor: SessionMonitor, *, now: datetime | None = None, skip_gaps: bool = False
+    monitor: SessionMonitor,
+    *,
+    now: datetime | None = None,
+    skip_gaps: bool = False,
+    pending: list[MonitoringLog] | None = None,
 ) -> int:
     """Feed the not yet derived events of a (locked) monitor, in seq order; returns how many.
 
     A gap in seqs stops the walk until the missing event arrives, or until the event after the
     gap has waited ``MONITORING_GAP_GRACE_S`` (the missing one is then taken as lost), or at
-    once with ``skip_gaps`` (the session ended: nothing more will come).
+    once with ``skip_gaps`` (the session ended: nothing more will come). ``pending`` saves the
+    query when the caller knows every not yet derived row (the batch it just stored).
     """
     from django.conf import settings
 
     now = now or timezone.now()
     grace = timedelta(seconds=settings.MONITORING_GAP_GRACE_S)
     deriver = _Deriver(monitor, monitor.session.policy)
-    # Bounded per call; the rest waits for the next batch or the sweep.
-    pending = MonitoringLog.objects.filter(
-        session_id=monitor.session_id, seq__gt=monitor.derived_seq
-    ).order_by("seq")[:DERIVE_BATCH]
+    if pending is None:
+        # Bounded per call; the rest waits for the next batch or the sweep.
+        pending = list(
+            MonitoringLog.objects.filter(
+                session_id=monitor.session_id, seq__gt=monitor.derived_seq
+            ).order_by("seq")[:DERIVE_BATCH]
+        )
+    else:
+        pending = sorted(pending, key=lambda log: log.seq)
     expected = monitor.derived_seq + 1
     fed = 0
     for log in pending:

@@ -61,24 +61,55 @@ class IngestResult:
         }
 
 
+_redis_client = None
+
+
+def _redis() -> Any:
+    """One client (and connection pool) per process, shared by every thread.
+
+    Django's cache handler builds a cache object, and so a Redis connection, per request
+    context under ASGI; the rate limit runs on every ingest request and must not reconnect.
+    """
+    global _redis_client  # noqa: PLW0603 - created once per process on first use
+    if _redis_client is None:
+        import redis
+
+        _redis_client = redis.Redis.from_url(settings.REDIS_URL)
+    return _redis_client
+
+
+def _count_in_window(keys_amounts: list[tuple[str, int]], window: int) -> list[int]:
+    """Add to fixed-window counters; the new totals. One round trip when Redis is configured."""
+    if settings.REDIS_URL:
+        prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+        pipe = _redis().pipeline(transaction=False)
+        for key, amount in keys_amounts:
+            key = f"{prefix}:{key}" if prefix else key
+            pipe.incrby(key, amount)
+            pipe.expire(key, window + 1, nx=True)
+        return [int(v) for v in pipe.execute()[::2]]
+    totals = []
+    for key, amount in keys_amounts:
+        cache.add(key, 0, timeout=window + 1)
+        try:
+            totals.append(cache.incr(key, amount))
+        except ValueError:  # expired between add and incr
+            cache.set(key, amount, timeout=window + 1)
+            totals.append(amount)
+    return totals
+
+
 def ingest_rate_limit_hit(*, session_id: Any, events: int) -> None:
     """Count one ingest request of ``events`` events for the session; 429 when over the limit.
 
-    Fixed windows in the Django cache (Redis in production, shared by every worker).
+    Fixed windows in Redis when REDIS_URL is set (shared by every worker process), in the
+    local-memory cache otherwise.
     """
     window = settings.MONITORING_RATE_WINDOW_S
     now = time.time()
     bucket = int(now // window)
     base = f"monitoring:rate:{session_id}:{bucket}"
-    counts = []
-    for key, amount in ((f"{base}:r", 1), (f"{base}:e", events)):
-        cache.add(key, 0, timeout=window + 1)
-        try:
-            counts.append(cache.incr(key, amount))
-        except ValueError:  # expired between add and incr
-            cache.set(key, amount, timeout=window + 1)
-            counts.append(amount)
-    requests, event_count = counts
+    requests, event_count = _count_in_window([(f"{base}:r", 1), (f"{base}:e", events)], window)
     if (
         requests > settings.MONITORING_RATE_MAX_REQUESTS
         or event_count > settings.MONITORING_RATE_MAX_EVENTS
@@ -155,10 +186,16 @@ def _offline_severity(silent_s: float, timeout_s: float) -> str:
     return Incident.Severity.MEDIUM
 
 
-def _advance_contiguous(monitor: SessionMonitor, new_seqs: set[int]) -> None:
+def _advance_contiguous(monitor: SessionMonitor, new_seqs: set[int], previous_max: int) -> None:
     if monitor.contiguous_seq + 1 not in new_seqs:
         return
     contiguous = monitor.contiguous_seq
+    if previous_max <= contiguous:
+        # Nothing was stored beyond the contiguous prefix: the new run is all there is.
+        while contiguous + 1 in new_seqs:
+            contiguous += 1
+        monitor.contiguous_seq = contiguous
+        return
     while True:
         stored = list(
             MonitoringLog.objects.filter(session_id=monitor.session_id, seq__gt=contiguous)
@@ -230,10 +267,15 @@ def events_ingest(*, session: ExamSession, raw_events: Any) -> IngestResult:
     with transaction.atomic():
         monitor = _monitor_lock(session)
         _liveness_on_arrival(monitor, now)
+        previous_max = monitor.max_seq
+        # Seqs above the highest stored one cannot be duplicates: look up only the others.
+        maybe_stored = [seq for seq in by_seq if seq <= previous_max]
         existing = set(
-            MonitoringLog.objects.filter(session_id=session.pk, seq__in=list(by_seq))
+            MonitoringLog.objects.filter(session_id=session.pk, seq__in=maybe_stored)
             .order_by()
             .values_list("seq", flat=True)
+            if maybe_stored
+            else ()
         )
         rows = []
         prev_hash = monitor.head_hash
@@ -274,8 +316,11 @@ def events_ingest(*, session: ExamSession, raw_events: Any) -> IngestResult:
             monitor.chain_length = index
             monitor.head_hash = prev_hash
             monitor.max_seq = max(monitor.max_seq, rows[-1].seq)
-            _advance_contiguous(monitor, set(result.accepted))
-            derive_pending(monitor, now=now)
+            _advance_contiguous(monitor, set(result.accepted), previous_max)
+            # When everything stored before was derived, the new rows are all that is pending.
+            derive_pending(
+                monitor, now=now, pending=rows if previous_max <= monitor.derived_seq else None
+            )
         monitor.settled = False
         monitor.save()
         result.highest_contiguous_seq = monitor.contiguous_seq

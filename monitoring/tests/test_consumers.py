@@ -10,10 +10,10 @@ import json
 
 import pytest
 import pytest_asyncio
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 
 from conftest import access_token_for
 from exams.services import session_terminate
@@ -35,6 +35,8 @@ async def fresh_layer():
     yield
     if hasattr(layer, "flush"):
         await layer.flush()
+    # The consumers' database thread outlives the test; let the test database be dropped.
+    await database_sync_to_async(connections.close_all)()
 
 
 def exam_socket(session, token: str | None = None) -> WebsocketCommunicator:
@@ -81,7 +83,7 @@ async def test_bad_token_in_first_message_closes(session) -> None:
 
 
 async def test_candidate_cannot_join_another_session(session, other_candidate) -> None:
-    token = await sync_to_async(access_token_for)(other_candidate)
+    token = await database_sync_to_async(access_token_for)(other_candidate)
     communicator = exam_socket(session, token=token)
     connected, code = await communicator.connect()
     assert not connected
@@ -89,14 +91,14 @@ async def test_candidate_cannot_join_another_session(session, other_candidate) -
 
 
 async def test_candidate_cannot_open_the_proctor_feed(candidate) -> None:
-    token = await sync_to_async(access_token_for)(candidate)
+    token = await database_sync_to_async(access_token_for)(candidate)
     connected, code = await proctor_socket(token).connect()
     assert not connected
     assert code == 4403
 
 
 async def test_events_over_the_socket_are_acked_and_idempotent(candidate, session) -> None:
-    token = await sync_to_async(access_token_for)(candidate)
+    token = await database_sync_to_async(access_token_for)(candidate)
     communicator = exam_socket(session)
     await communicator.connect()
     await communicator.send_json_to({"type": "auth", "token": token})
@@ -126,7 +128,7 @@ async def test_events_over_the_socket_are_acked_and_idempotent(candidate, sessio
 async def test_proctor_receives_a_new_incident_within_a_second(
     candidate, session, proctor, exam
 ) -> None:
-    proctor_token = await sync_to_async(access_token_for)(proctor)
+    proctor_token = await database_sync_to_async(access_token_for)(proctor)
     feed = proctor_socket(proctor_token)
     exam_feed = proctor_socket(proctor_token, exam_id=exam.pk)
     other_exam_feed = proctor_socket(proctor_token, exam_id=exam.pk + 1000)
@@ -135,7 +137,7 @@ async def test_proctor_receives_a_new_incident_within_a_second(
         assert connected
         assert (await socket.receive_json_from(timeout=1))["event"] == "ready"
 
-    candidate_token = await sync_to_async(access_token_for)(candidate)
+    candidate_token = await database_sync_to_async(access_token_for)(candidate)
     page = exam_socket(session, token=candidate_token)
     assert (await page.connect())[0]
     await page.receive_json_from(timeout=1)  # ready
@@ -154,7 +156,7 @@ async def test_proctor_receives_a_new_incident_within_a_second(
 
 
 async def test_candidate_is_told_of_termination_at_once(candidate, session, proctor) -> None:
-    token = await sync_to_async(access_token_for)(candidate)
+    token = await database_sync_to_async(access_token_for)(candidate)
     page = exam_socket(session, token=token)
     assert (await page.connect())[0]
     await page.receive_json_from(timeout=1)  # ready

@@ -24,3 +24,9 @@ MONITORING_GAP_GRACE_S = env_int("MONITORING_GAP_GRACE_S", 15)
 
 # Websocket: seconds a connection may stay open without authenticating (first message).
 MONITORING_WS_AUTH_TIMEOUT_S = env_int("MONITORING_WS_AUTH_TIMEOUT_S", 10)
+
+# The ingest endpoints run in this many threads per ASGI server process, each keeping its
+# database connection up to MONITORING_INGEST_CONN_MAX_AGE seconds (0: plain Django, a new
+# connection per request). See monitoring/ingest_pool.py.
+MONITORING_INGEST_THREADS = env_int("MONITORING_INGEST_THREADS", 4)
+MONITORING_INGEST_CONN_MAX_AGE = env_int("MONITORING_INGEST_CONN_MAX_AGE", 300)
