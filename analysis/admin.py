@@ -70,6 +70,7 @@ class AnalysisResultAdmin(ReadOnlyAdmin):
         "speech_prob",
         "speaker_count",
         "risk_score",
+        "labels",
         "processing_ms",
     ]
     list_filter = ["kind", "status", "gaze_direction", "session__exam"]
@@ -90,4 +91,5 @@ class EnrollmentAdmin(ReadOnlyAdmin):
 class SessionRiskAdmin(ReadOnlyAdmin):
     list_display = ["session", "score", "level", "updated_at"]
     list_filter = ["level", "session__exam"]
+    ordering = ["-score"]
     list_select_related = ["session__candidate", "session__exam"]

@@ -71,7 +71,9 @@ def rules_from_policy(policy: dict[str, Any]) -> dict[str, Rule]:
             int(policy.get("looking_away_min_frames", 2)),
         ),
         # Identity is checked every Nth frame; two failed checks in a row are needed.
-        "identity_mismatch": Rule(SUSTAINED, 0.0, int(policy.get("identity_mismatch_min_checks", 2))),
+        "identity_mismatch": Rule(
+            SUSTAINED, 0.0, int(policy.get("identity_mismatch_min_checks", 2))
+        ),
         "low_quality": Rule(
             SUSTAINED,
             float(policy.get("low_quality_min_s", 30)),

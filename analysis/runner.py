@@ -66,7 +66,7 @@ class FaceEnrollment:
     image_index: int | None = None
 
 
-def _import_mediapipe_without_tensorflow() -> None:
+def import_mediapipe_without_tensorflow() -> None:
     """Import MediaPipe while hiding TensorFlow.
 
     ``import mediapipe`` imports its Tasks API, whose optional-dependency probe imports all of
@@ -93,7 +93,7 @@ def policy_allows(policy: dict[str, Any], label: str) -> bool:
 
 @lru_cache(maxsize=16)
 def _frame_pipeline(pose: bool, identity: bool) -> Any:
-    _import_mediapipe_without_tensorflow()
+    import_mediapipe_without_tensorflow()
     from analysis.analyzers.vision.pipeline import FramePipeline, VisionConfig
 
     config = VisionConfig(
@@ -129,7 +129,7 @@ def _identity_on(policy: dict[str, Any]) -> bool:
 def preload_models() -> None:
     """Load every model now (a worker calls this when it starts, so task one is not slow)."""
     started = time.perf_counter()
-    _import_mediapipe_without_tensorflow()
+    import_mediapipe_without_tensorflow()
     from analysis.analyzers.audio import ge2e, vad
     from analysis.analyzers.vision import models
 
@@ -318,4 +318,3 @@ def wav_header_check(data: bytes) -> float:
 
 def media_error_reason(exc: BaseException) -> str:
     return getattr(exc, "reason", "") or "undecodable"
-

@@ -8,8 +8,10 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from exams.models import ExamSession
 from monitoring.models import Incident
 
+from .services.retention import session_media_finalize
 from .services.risk import risk_recompute
 
 
@@ -24,3 +26,17 @@ def incident_deleted(sender: Any, instance: Incident, **kwargs: Any) -> None:
     # not be recreated half-way through the cascade.
     session_id = instance.session_id
     transaction.on_commit(lambda: risk_recompute(session_id=session_id))
+
+
+@receiver(post_save, sender=ExamSession, dispatch_uid="analysis_finalize_on_session_end")
+def session_saved(sender: Any, instance: ExamSession, **kwargs: Any) -> None:
+    if instance.is_active:
+        return
+    session_id = instance.pk
+
+    def finalize() -> None:
+        session = ExamSession.objects.filter(pk=session_id).first()
+        if session is not None:
+            session_media_finalize(session=session)
+
+    transaction.on_commit(finalize)

@@ -1,3 +1,14 @@
+"""The seed's AI-monitoring endpoints, mounted under /api/ai-monitoring/."""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import apis
+
+urlpatterns = [
+    path("analyze", apis.AnalyzeApi.as_view(), name="ai-monitoring-analyze"),
+    path("results", apis.ResultListApi.as_view(), name="ai-monitoring-results"),
+    path("stats", apis.StatsApi.as_view(), name="ai-monitoring-stats"),
+    path("media/<int:media_id>", apis.MediaFileApi.as_view(), name="ai-monitoring-media"),
+]

@@ -1,7 +1,7 @@
 """Writes of the analysis app: ingest, analysis of stored media, aggregation, risk."""
 
-from .aggregate import result_aggregate, session_reaggregate
-from .analyze import media_analyze, payload_analyze
+from .aggregate import result_aggregate, session_aggregation_reset
+from .analyze import media_analyze, payload_analyze, session_reanalyze
 from .ingest import enrollment_face_create, enrollment_voice_create, media_ingest
 from .risk import risk_recompute
 
@@ -13,5 +13,6 @@ __all__ = [
     "payload_analyze",
     "result_aggregate",
     "risk_recompute",
-    "session_reaggregate",
+    "session_aggregation_reset",
+    "session_reanalyze",
 ]

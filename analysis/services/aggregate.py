@@ -193,8 +193,8 @@ def result_aggregate(*, result: AnalysisResult) -> list[Incident]:
     The session row is locked while folding, so results of one session are aggregated one at
     a time even with several workers. Media no longer needed as possible evidence is released.
     """
-    session = ExamSession.objects.select_for_update().select_related("exam").get(
-        pk=result.session_id
+    session = (
+        ExamSession.objects.select_for_update().select_related("exam").get(pk=result.session_id)
     )
     policy = session.policy
     rules = aggregation.rules_from_policy(policy)
@@ -218,24 +218,18 @@ def result_aggregate(*, result: AnalysisResult) -> list[Incident]:
     return touched
 
 
-def session_reaggregate(*, session: ExamSession) -> int:
-    """Rebuild a session's analyzer incidents from its stored results (after re-analysis).
+def session_aggregation_reset(*, session: ExamSession) -> int:
+    """Forget a session's aggregation before re-analysis; returns incidents deleted.
 
-    Unreviewed analyzer incidents are replaced; incidents a proctor has reviewed are kept, and
-    new runs overlapping them are merged into them rather than duplicated.
+    Unreviewed analyzer incidents go (re-analysis rebuilds them); incidents a proctor has
+    reviewed stay, and rebuilt runs overlapping them are merged into them, not duplicated.
     """
     with transaction.atomic():
-        Incident.objects.filter(
+        deleted, _ = Incident.objects.filter(
             session=session,
             source=Incident.Source.ANALYZER,
             kind__in=[*FRAME_KINDS, *AUDIO_KINDS],
             review_status=Incident.ReviewStatus.UNREVIEWED,
         ).delete()
         AggregationState.objects.filter(session=session).delete()
-    count = 0
-    for result in AnalysisResult.objects.filter(session=session, status=ResultStatus.OK).order_by(
-        "captured_at", "pk"
-    ):
-        result_aggregate(result=result)
-        count += 1
-    return count
+    return deleted

@@ -20,8 +20,8 @@ from analysis.models import (
 )
 from analysis.runner import ItemAnalysis
 
-from .aggregate import result_aggregate
-from .retention import media_release
+from .aggregate import result_aggregate, session_aggregation_reset
+from .retention import media_release, session_media_finalize
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +117,8 @@ def media_analyze(*, media_id: int) -> AnalysisResult | None:
             logger.info("analysis: media %s failed: %s", media.pk, analysis.failure_reason)
             if not settings.ANALYSIS_KEEP_FAILED_MEDIA:
                 media_release(session=media.session, media_ids=[media.pk], failed=True)
+        media.session.refresh_from_db(fields=["status"])
+        session_media_finalize(session=media.session)
     return result
 
 
@@ -158,3 +160,27 @@ def payload_analyze(
         "analyzed_at": timezone.now(),
     }
 
+
+def session_reanalyze(*, session: Any) -> dict[str, int]:
+    """Re-run the analyzers on a session's retained media and rebuild its analyzer incidents.
+
+    Items whose file was already deleted keep their old result. Runs synchronously, in capture
+    order, so the aggregator sees the items as they happened.
+    """
+    media = list(
+        MediaItem.objects.filter(session=session, file_deleted_at__isnull=True)
+        .exclude(file="")
+        .order_by("captured_at", "pk")
+    )
+    incidents_deleted = session_aggregation_reset(session=session)
+    AnalysisResult.objects.filter(media__in=media).delete()
+    failed = 0
+    for item in media:
+        result = media_analyze(media_id=item.pk)
+        failed += int(result is not None and result.status == ResultStatus.FAILED)
+    return {
+        "media": len(media),
+        "failed": failed,
+        "incidents_replaced": incidents_deleted,
+        "incidents": session.incidents.filter(source="analyzer").count(),
+    }

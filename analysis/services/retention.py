@@ -59,3 +59,19 @@ def media_release(*, session: Any, media_ids: Iterable[int], failed: bool = Fals
 
     transaction.on_commit(delete_files)
     return len(items)
+
+
+def session_media_finalize(*, session: Any) -> int:
+    """Once a session is over and every item is analyzed, runs can no longer resolve: release.
+
+    Pending runs that never became incidents hold their media only while more items may come;
+    after the session ends (and the queue has drained for it) those files are deleted.
+    Returns the number of files released.
+    """
+    if session.is_active:
+        return 0
+    if MediaItem.objects.filter(session=session, result__isnull=True).exists():
+        return 0  # the worker still has items of this session to analyze
+    held = pending_media_ids(session)
+    AggregationState.objects.filter(session=session).delete()
+    return media_release(session=session, media_ids=held)

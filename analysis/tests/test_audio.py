@@ -325,3 +325,36 @@ def test_result_serialises_with_versions_and_timings(pipeline: AudioPipeline) ->
     assert set(data["timings_ms"]) == {"vad", "embed"}
     assert data["speech_segments"] and all(len(seg) == 2 for seg in data["speech_segments"])
     assert isinstance(data["enrolled_similarity"], float)
+
+
+def test_manifest_evaluation_enrolls_the_first_item_of_each_person(tmp_path: Path) -> None:
+    from analysis.analyzers.audio.evaluate import evaluate_manifest
+
+    for src in (E04, E10):
+        (tmp_path / src.name).write_bytes(src.read_bytes())
+    (tmp_path / "MANIFEST.tsv").write_text(
+        "path\tkind\tlabels\n"
+        f"{E04.name}\taudio\tspeech=1;speakers=1;person=arctic\n"
+        f"{E04.name}\taudio\tspeech=1;speakers=1;person=arctic\n"
+        f"{E10.name}\taudio\tspeech=1;speakers=1\n"
+        "x.jpg\timage\tface_present=1\n"
+    )
+    items = evaluate_manifest(tmp_path / "MANIFEST.tsv")
+    assert [item.predicted["person"] for item in items] == ["arctic", "arctic", ""]
+    assert all(item.predicted["speech"] == "1" for item in items)
+    assert items[2].expected == {"speech": "1", "speakers": "1"}
+
+
+def test_speech_segments_locate_a_burst_inside_typing(pipeline: AudioPipeline) -> None:
+    """A spoken command mixed 3 s into keyboard typing is found where it is, and only there."""
+    typing = load(shared(N04)).copy()
+    command = decode_wav(E10.read_bytes())
+    at = 3 * 16000
+    typing[at : at + len(command)] += command
+    result = pipeline.analyze(typing)
+    assert result.speech
+    starts = [start for start, _ in result.speech_segments]
+    ends = [end for _, end in result.speech_segments]
+    assert min(starts) >= 2.9
+    assert max(ends) <= 3.0 + len(command) / 16000 + 0.1
+    assert result.speaker_count == 1 and not result.background_voice

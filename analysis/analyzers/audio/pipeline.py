@@ -269,6 +269,12 @@ class AudioPipeline:
                 result.speaker_count = max(result.speaker_count, 2)
 
     def _quiet_voice_behind(self, pcm: np.ndarray, probs: np.ndarray) -> bool:
+        return self._quiet_voice_run_s(pcm, probs) >= self.config.background_min_run_s
+
+    def _quiet_voice_run_s(self, pcm: np.ndarray, probs: np.ndarray) -> float:
+        """Longest stretch (s) where the VAD still hears speech at ``background_level_db`` or
+        more below the chunk's loud speech: a talker behind the main one keeps the VAD on in
+        the main speaker's pauses, while one person's own pauses are silent."""
         cfg = self.config
         n = len(probs)
         frames = np.zeros(n * vad.WINDOW, dtype=np.float32)
@@ -278,7 +284,7 @@ class AudioPipeline:
         level = np.convolve(level, np.ones(5) / 5.0, mode="same")
         is_speech = probs >= cfg.speech_threshold
         if not np.any(is_speech):
-            return False
+            return 0.0
         loud = float(np.percentile(level[is_speech], 90))
         quiet_speech = is_speech & (level < loud - cfg.background_level_db)
-        return _longest_run(quiet_speech) * vad.WINDOW_S >= cfg.background_min_run_s
+        return _longest_run(quiet_speech) * vad.WINDOW_S

