@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsCandidate
+from accounts.permissions import IsCandidate, IsReviewer
 from exams.models import Problem
 from exams.selectors import session_for_user
 from proctoring_site.exceptions import NotFoundError
@@ -17,10 +17,12 @@ from proctoring_site.pagination import StandardPagination
 
 from . import services
 from .parsers import RawTextMultiPartParser
-from .selectors import submission_list
+from .reports import similarity_match_as_dict
+from .selectors import similarity_match_list, submission_list
 from .serializers import (
     FinalSubmitInputSerializer,
     FinalSubmitOutputSerializer,
+    SimilarityMatchFilterSerializer,
     SubmissionFilterSerializer,
     SubmissionOutputSerializer,
     SubmissionWithCodeOutputSerializer,
@@ -57,11 +59,8 @@ class _SubmissionListBase(APIView):
         params = SubmissionFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         filters = {**params.validated_data, **fixed}
-        if not request.user.is_reviewer:
-            # A candidate's own submissions only; a filter naming someone else finds nothing.
-            filters["candidate_id"] = (
-                request.user.pk if filters.get("candidate_id") in (None, request.user.pk) else -1
-            )
+        # The selector limits a candidate to their own rows; a filter naming someone else's
+        # candidate or session then simply finds nothing.
         queryset = submission_list(user=request.user, filters=filters)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)
@@ -88,6 +87,7 @@ class ProblemSubmissionListApi(_SubmissionListBase):
     """The versions submitted for one problem, with their code."""
 
     @extend_schema(
+        operation_id="api_submissions_submissions_for_problem",
         parameters=[SubmissionFilterSerializer],
         responses={200: SubmissionWithCodeOutputSerializer(many=True)},
     )
@@ -111,3 +111,28 @@ class FinalSubmitApi(APIView):
         )
         session = services.session_final_submit(session=session, actor=request.user)
         return Response(FinalSubmitOutputSerializer(session).data)
+
+
+class SimilarityMatchListApi(APIView):
+    """Proctors and admins: the copied-code pairs found, highest score first, with regions."""
+
+    permission_classes = [IsReviewer]
+
+    @extend_schema(parameters=[SimilarityMatchFilterSerializer])
+    def get(self, request: Request) -> Response:
+        params = SimilarityMatchFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        queryset = similarity_match_list(filters=params.validated_data)
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(
+            [
+                {
+                    **similarity_match_as_dict(match),
+                    "exam_id": match.exam_id,
+                    "problem_id": match.problem_id,
+                    "created_at": match.created_at,
+                }
+                for match in page
+            ]
+        )

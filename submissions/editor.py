@@ -1,9 +1,12 @@
 """Editor telemetry: a paste far larger than the candidate's own typing becomes an incident.
 
-The exam page reports pastes (their size), large insertions that are not pastes (drag and
-drop, snippets) and typing bursts (characters typed since the previous report). The ingest
-stores them as monitoring events and hands the session's recent ones to
-:func:`editor_events_assess`.
+The exam page reports pastes (``paste`` events with their ``length``) and, every 10 s and just
+before each paste, what was typed and inserted otherwise (``editor_activity`` with
+``typed_chars`` and ``inserted_chars``: drops and other insertions that are not pastes). The
+ingest stores them as ``monitoring.MonitoringLog`` rows; for each stored ``paste`` or
+``editor_activity`` row it calls :func:`editor_log_assess`, which reads the typing logged
+before it and records the incident. :func:`editor_events_assess` does the same for events
+that are not stored logs.
 
 Rule: a paste or insertion of at least the session policy's ``paste_size_threshold_chars`` is
 a ``large_paste`` when it is more than LARGE_PASTE_RATIO times the characters the candidate
@@ -26,7 +29,7 @@ from django.db import transaction
 
 from exams.models import ExamSession
 from monitoring.incidents import incident_create
-from monitoring.models import Incident
+from monitoring.models import EventType, Incident, MonitoringLog
 
 PASTE = "paste"
 INSERT = "insert"
@@ -77,11 +80,11 @@ def editor_events_parse(
     """
     problem_id = data.get("problem_id") if isinstance(data.get("problem_id"), int) else None
     events: list[EditorEvent] = []
-    if event_type == "paste":
+    if event_type == EventType.PASTE:
         chars = _count(data, "chars", "length", "size")
         if chars:
             events.append(EditorEvent(at, PASTE, chars, problem_id, evidence))
-    elif event_type == "editor_activity":
+    elif event_type == EventType.EDITOR_ACTIVITY:
         typed = _count(data, "typed_chars", "typed")
         inserted = _count(data, "inserted_chars", "inserted")
         if typed:
@@ -133,12 +136,9 @@ def editor_events_assess(*, session: ExamSession, events: Iterable[EditorEvent])
     events = list(events)
     policy = session.policy
     window_s = settings.LARGE_PASTE_WINDOW_S
-    pastes = large_pastes_find(
-        events,
-        min_chars=int(policy.get("paste_size_threshold_chars", 200)),
-        ratio=settings.LARGE_PASTE_RATIO,
-        window_s=window_s,
-    )
+    min_chars = int(policy.get("paste_size_threshold_chars", 200))
+    ratio = settings.LARGE_PASTE_RATIO
+    pastes = large_pastes_find(events, min_chars=min_chars, ratio=ratio, window_s=window_s)
     if not pastes:
         return []
     ExamSession.objects.select_for_update().filter(pk=session.pk).first()
@@ -160,13 +160,47 @@ def editor_events_assess(*, session: ExamSession, events: Iterable[EditorEvent])
                 severity=Incident.Severity.HIGH if high else Incident.Severity.MEDIUM,
                 confidence=1.0,
                 details={
-                    "chars": paste.chars,
+                    "size": paste.chars,
+                    "threshold_chars": min_chars,
                     "how": paste.kind,
                     "typed_chars_before": paste.typed_before,
                     "window_s": window_s,
+                    "ratio": ratio,
                     "problem_id": paste.problem_id,
                 },
                 evidence=[dict(paste.evidence)] if paste.evidence else [],
             )
         )
     return created
+
+
+def editor_log_assess(*, session: ExamSession, log: MonitoringLog) -> list[Incident]:
+    """Judge one stored ``paste`` or ``editor_activity`` log against the typing logged before it.
+
+    Meant for the ingest, once per new log after the batch is stored: it reads the session's
+    ``editor_activity`` logs of the LARGE_PASTE_WINDOW_S seconds up to this log (page clock)
+    and records a ``large_paste`` incident, with the log as evidence, if this log is one.
+    Returns the incidents created (none for other event types, and none when called again).
+    """
+    if log.type not in (EventType.PASTE, EventType.EDITOR_ACTIVITY):
+        return []
+    window = timedelta(seconds=settings.LARGE_PASTE_WINDOW_S)
+    earlier = MonitoringLog.objects.filter(
+        session=session,
+        type=EventType.EDITOR_ACTIVITY,
+        client_ts__gte=log.client_ts - window,
+        client_ts__lte=log.client_ts,
+    ).exclude(pk=log.pk)
+    events = [
+        event
+        for row in [*earlier, log]
+        for event in editor_events_parse(
+            event_type=row.type,
+            at=row.client_ts,
+            data=row.payload if isinstance(row.payload, dict) else {},
+            evidence={"type": "log", "seq": row.seq},
+        )
+        # Typing from any earlier report counts; pastes only from this log.
+        if event.kind == TYPING or row is log
+    ]
+    return editor_events_assess(session=session, events=events)

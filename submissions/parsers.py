@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.datastructures import MultiValueDict
 from rest_framework.parsers import DataAndFiles, MultiPartParser
 
 
@@ -20,9 +21,10 @@ class RawTextMultiPartParser(MultiPartParser):
     ) -> DataAndFiles:
         parser_context = {**(parser_context or {}), "encoding": "latin-1"}
         parsed = super().parse(stream, media_type, parser_context)
-        data = parsed.data.copy()
-        for key in list(data.keys()):
-            data.setlist(key, [_exact(value) for value in data.getlist(key)])
+        # A MultiValueDict, not a QueryDict: a QueryDict would decode the bytes again.
+        data = MultiValueDict(
+            {key: [_exact(value) for value in values] for key, values in parsed.data.lists()}
+        )
         return DataAndFiles(data, parsed.files)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import User
 from exams.lifecycle import FINAL_STATUSES
@@ -64,11 +64,24 @@ def final_submissions_for_problem(*, problem: Problem) -> list[CodeSubmission]:
     return sorted(chosen.values(), key=lambda submission: submission.pk)
 
 
-def similarity_matches_for_exam(*, exam_id: int) -> QuerySet:
-    return SimilarityMatch.objects.filter(exam_id=exam_id).select_related(
-        "problem",
-        "session_a__candidate",
-        "session_b__candidate",
+def similarity_match_list(*, filters: dict[str, Any] | None = None) -> QuerySet:
+    """Similarity matches, highest score first; filters ``exam_id``, ``problem_id``,
+    ``session_id`` (either side) and ``min_score``. For reviewers only."""
+    filters = filters or {}
+    queryset = SimilarityMatch.objects.select_related(
+        "session_a__candidate__candidate_profile",
+        "session_b__candidate__candidate_profile",
         "submission_a",
         "submission_b",
     )
+    if filters.get("exam_id") is not None:
+        queryset = queryset.filter(exam_id=filters["exam_id"])
+    if filters.get("problem_id") is not None:
+        queryset = queryset.filter(problem_id=filters["problem_id"])
+    if filters.get("session_id") is not None:
+        queryset = queryset.filter(
+            Q(session_a_id=filters["session_id"]) | Q(session_b_id=filters["session_id"])
+        )
+    if filters.get("min_score") is not None:
+        queryset = queryset.filter(score__gte=filters["min_score"])
+    return queryset.order_by("-score", "pk")

@@ -6,13 +6,19 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from proctoring_site.exceptions import PayloadTooLargeError
 
 from .models import CodeSubmission
 
+# Ids are 64-bit; larger numbers are refused as invalid instead of reaching the database.
+MAX_ID = 2**63 - 1
 
+
+@extend_schema_field(OpenApiTypes.STR)
 class CodeField(serializers.Field):
     """Code as a JSON string, or a multipart file or text part. Returns str or raw bytes.
 
@@ -43,7 +49,7 @@ class CodeField(serializers.Field):
 
 class SubmitInputSerializer(serializers.Serializer):
     session_id = serializers.UUIDField()
-    problem_id = serializers.IntegerField(min_value=1)
+    problem_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     language = serializers.CharField(required=False, max_length=32)
     code = CodeField(required=False)
     code_base64 = serializers.CharField(required=False, trim_whitespace=True)
@@ -67,13 +73,20 @@ class FinalSubmitInputSerializer(serializers.Serializer):
 
 
 class SubmissionFilterSerializer(serializers.Serializer):
-    exam_id = serializers.IntegerField(required=False, min_value=1)
-    problem_id = serializers.IntegerField(required=False, min_value=1)
+    exam_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    problem_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     session_id = serializers.UUIDField(required=False)
-    candidate_id = serializers.IntegerField(required=False, min_value=1)
+    candidate_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     is_final = serializers.BooleanField(required=False, allow_null=True, default=None)
     latest = serializers.BooleanField(required=False, default=False)
     include_code = serializers.BooleanField(required=False, default=False)
+
+
+class SimilarityMatchFilterSerializer(serializers.Serializer):
+    exam_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    problem_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    session_id = serializers.UUIDField(required=False)
+    min_score = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
 
 
 class SubmissionOutputSerializer(serializers.ModelSerializer):

@@ -13,4 +13,5 @@ urlpatterns = [
         name="submission-problem-list",
     ),
     path("final-submit", apis.FinalSubmitApi.as_view(), name="submission-final-submit"),
+    path("similarity", apis.SimilarityMatchListApi.as_view(), name="similarity-match-list"),
 ]

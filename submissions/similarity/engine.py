@@ -166,13 +166,16 @@ def _compare_group(
         prints = [_without(fp, idioms) for fp in prints]
     hash_sets = [np.unique(fp.hashes) for fp in prints]
 
+    pairs = shared_counts(hash_sets)
+    sizes = np.array([len(h) for h in hash_sets], dtype=np.int64)
+    smaller = np.minimum(sizes[pairs.first], sizes[pairs.second])
+    scores = pairs.counts / np.maximum(smaller, 1)
+    flagged = np.flatnonzero((pairs.counts >= min_shared) & (scores >= threshold))
+
     results: list[tuple[int, int, PairResult]] = []
-    for (i, j), shared in shared_counts(hash_sets).items():
-        if shared < min_shared:
-            continue
-        score = shared / min(len(hash_sets[i]), len(hash_sets[j]))
-        if score < threshold:
-            continue
+    for x in flagged.tolist():
+        i, j = int(pairs.first[x]), int(pairs.second[x])
+        shared, score = int(pairs.counts[x]), float(scores[x])
         common = np.intersect1d(hash_sets[i], hash_sets[j], assume_unique=True)
         result = PairResult(
             a=sources[i].id,

@@ -13,6 +13,7 @@ import keyword
 import tokenize as pytokenize
 from dataclasses import dataclass
 from functools import cache
+from token import EXACT_TOKEN_TYPES
 
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
@@ -114,8 +115,9 @@ def code_tokenize(code: str, language: str) -> list[Token]:
         try:
             return _python_tokenize(code)
         except (pytokenize.TokenError, SyntaxError):
-            # Unfinished code (unclosed bracket, bad dedent) still deserves a comparison.
-            pass
+            # Unfinished code (unclosed bracket, bad dedent) still deserves a comparison,
+            # in the same token vocabulary so it can match its well-formed original.
+            return _python_layout(_pygments_tokenize(code, _lexer("python")), code)
     return _pygments_tokenize(code, _lexer(SUPPORTED_LANGUAGES[name]))
 
 
@@ -174,6 +176,61 @@ def _is_bare_string_statement(tokens: list[Token]) -> bool:
     if not tokens or tokens[-1].kind != STRING:
         return False
     return len(tokens) == 1 or tokens[-2].kind in _PY_STATEMENT_START
+
+
+_OPENERS = {"(", "[", "{"}
+_CLOSERS = {")", "]", "}"}
+
+
+def _python_layout(tokens: list[Token], code: str) -> list[Token]:
+    """Add the NEWLINE/INDENT/DEDENT tokens ``tokenize`` would emit, tolerating bad indents.
+
+    Pygments' Python lexer has no layout tokens; without them a program that fails to
+    tokenize would share no k-gram with a well-indented copy of itself.
+    """
+    lines = code.split("\n")
+    out: list[Token] = []
+    indents = [0]
+    depth = 0
+    for token in tokens:
+        if out and depth == 0 and token.line > out[-1].end_line:
+            _end_logical_line(out)
+            text = lines[token.line - 1].expandtabs(8)
+            width = len(text) - len(text.lstrip())
+            last_line = out[-1].end_line if out else token.line
+            while width < indents[-1]:
+                indents.pop()
+                out.append(Token("DEDENT", last_line, last_line))
+            if width > indents[-1]:
+                indents.append(width)
+                out.append(Token("INDENT", token.line, token.line))
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and previous.line == token.line
+            and previous.kind + token.kind in EXACT_TOKEN_TYPES
+            and previous.kind not in _OPENERS | _CLOSERS
+        ):
+            # Pygments splits "<=" or "+=" in two; tokenize keeps one operator.
+            out[-1] = Token(previous.kind + token.kind, previous.line, token.end_line)
+            continue
+        out.append(token)
+        if token.kind in _OPENERS:
+            depth += 1
+        elif token.kind in _CLOSERS:
+            depth = max(depth - 1, 0)
+    if out:
+        _end_logical_line(out)
+        last_line = out[-1].end_line if out else 1
+        out.extend(Token("DEDENT", last_line, last_line) for _ in indents[1:])
+    return out
+
+
+def _end_logical_line(out: list[Token]) -> None:
+    if _is_bare_string_statement(out):
+        del out[-1]
+    else:
+        out.append(Token("NEWLINE", out[-1].end_line, out[-1].end_line))
 
 
 # Exam answers are bare PHP code, not HTML pages with an opening "<?php" tag.

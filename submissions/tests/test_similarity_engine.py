@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ast
+import io
 import json
 import os
 import re
 import subprocess
 import sys
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -298,3 +300,27 @@ def test_bad_parameters_and_duplicate_ids_are_rejected() -> None:
 
 def test_match_to_dict_uses_lists() -> None:
     assert Match((1, 2), (3, 4)).to_dict() == {"a_lines": [1, 2], "b_lines": [3, 4]}
+
+
+def test_python_that_does_not_tokenize_still_matches_its_copy() -> None:
+    # An unfinished edit left one line at an indentation no block uses: tokenize rejects it.
+    broken = programs.PY_COPY.replace(
+        "        node = came_from[node]\n", "      node = came_from[node]\n"
+    )
+    with pytest.raises(IndentationError):
+        list(tokenize.generate_tokens(io.StringIO(broken).readline))
+    sources = [Source("original", programs.PY_ORIGINAL), Source("broken", broken)]
+
+    results = compare(sources, starter=programs.PY_STARTER, language="python")
+
+    assert len(results) == 1 and results[0].score >= 0.8
+
+
+@pytest.mark.parametrize("name", ["PY_ORIGINAL", "PY_COPY", "PY_INDEPENDENT"])
+def test_python_fallback_tokens_equal_tokenize_tokens(name: str) -> None:
+    code = getattr(programs, name)
+    # A trailing unclosed bracket forces the fallback without touching the program above it.
+    fallback = code_tokenize(code + "oops = (\n", "python")
+    assert [t.kind for t in fallback][:-4] == [
+        t.kind for t in code_tokenize(code, "python")
+    ]
