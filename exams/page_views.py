@@ -38,6 +38,8 @@ def exam_page(request: HttpRequest) -> HttpResponse:
     retention_days = settings.MEDIA_RETENTION_DAYS
     context = {
         "retention_days": retention_days,
+        # The analysis settings decide whether media that is not evidence is deleted at once.
+        "keep_non_evidence_media": getattr(settings, "ANALYSIS_KEEP_NON_EVIDENCE_MEDIA", False),
         "page_config": {
             "apiBase": "/api",
             "retentionDays": retention_days,

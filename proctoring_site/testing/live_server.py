@@ -192,8 +192,9 @@ def playwright_instance() -> Iterator:
         yield playwright
 
 
-def chromium_args(video: Path, audio: Path) -> list[str]:
-    return [
+def chromium_args(video: Path, audio: Path, *, grant_media: bool = True) -> list[str]:
+    """Chromium's flags; without ``grant_media`` the camera/microphone prompt is refused."""
+    args = [
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
@@ -206,24 +207,32 @@ def chromium_args(video: Path, audio: Path) -> list[str]:
         f"--use-file-for-fake-video-capture={video}",
         f"--use-file-for-fake-audio-capture={audio}",
     ]
+    if not grant_media:
+        args.remove("--use-fake-ui-for-media-stream")
+    return args
 
 
 @pytest.fixture
 def launch_browser(playwright_instance, fake_media: dict[str, Path]) -> Iterator[Callable]:  # noqa: ANN001
-    """``launch_browser(video="face"|"noface"|Path, audio="speech"|Path)`` -> a Browser.
+    """``launch_browser(video="face"|"noface"|Path, audio="speech"|Path, grant_media=True)``.
+
+    Returns a Browser whose fake camera plays ``video`` and microphone ``audio``;
+    ``grant_media=False`` leaves the permission prompt, which headless Chromium refuses.
 
     Chromium's fake camera plays one file for the browser's whole life, so a test that needs
     another picture launches another browser. All are closed after the test.
     """
     browsers = []
 
-    def launch(video: str | Path = "face", audio: str | Path = "speech"):  # noqa: ANN202
+    def launch(  # noqa: ANN202
+        video: str | Path = "face", audio: str | Path = "speech", *, grant_media: bool = True
+    ):
         video_path = fake_media[video] if isinstance(video, str) else video
         audio_path = fake_media[audio] if isinstance(audio, str) else audio
         browser = playwright_instance.chromium.launch(
             executable_path=str(_chromium_or_skip()),
             headless=True,
-            args=chromium_args(video_path, audio_path),
+            args=chromium_args(video_path, audio_path, grant_media=grant_media),
         )
         browsers.append(browser)
         return browser

@@ -61,15 +61,15 @@ function showError(id, message) {
   element.hidden = !message;
 }
 
+// A busy button says what is happening; it gets its own label back when the work is done.
 function busy(button, isBusy, label) {
   button.disabled = isBusy;
-  if (label) {
-    if (isBusy) {
-      button.dataset.label = button.textContent;
-      button.textContent = label;
-    } else if (button.dataset.label) {
-      button.textContent = button.dataset.label;
-    }
+  if (isBusy && label) {
+    button.dataset.label = button.textContent;
+    button.textContent = label;
+  } else if (!isBusy && button.dataset.label) {
+    button.textContent = button.dataset.label;
+    delete button.dataset.label;
   }
 }
 
@@ -320,18 +320,17 @@ async function consentSubmit(event) {
 
 // ---- identity enrollment -----------------------------------------------------------------
 
+// Error codes of /api/monitoring/enroll/* (analysis/services/ingest.py) -> what to do now.
+const ENROLL_MESSAGES = {
+  multiple_faces: "More than one face was seen. Make sure you are alone in front of the camera, then try again.",
+  no_face: "No face was seen. Sit facing the camera, with your whole face in the picture, then try again.",
+  face_not_usable: "Your face could not be seen clearly. Face the camera directly, in good light, then try again.",
+  camera_obstructed: "The camera picture is too dark, too bright or covered. Uncover the camera and light your face, then try again.",
+  no_speech: "Your voice was not heard. Read the sentence aloud in a normal voice, close to the microphone, then try again.",
+};
+
 function enrollmentMessage(error) {
-  const code = error.code || "";
-  if (code.includes("multiple") || code.includes("several") || code.includes("faces")) {
-    return "More than one face was seen. Make sure you are alone in front of the camera, then try again.";
-  }
-  if (code.includes("no_face") || code.includes("face")) {
-    return "No face was seen. Sit facing the camera in good light, with nothing covering it, then try again.";
-  }
-  if (code.includes("speech") || code.includes("voice") || code.includes("audio")) {
-    return "Your voice was not heard clearly. Read the sentence aloud in a normal voice, closer to the microphone, then try again.";
-  }
-  return `The identity check failed: ${error.message} Try again.`;
+  return ENROLL_MESSAGES[error.code] || `The identity check failed: ${error.message} Try again.`;
 }
 
 async function recordVoice(seconds) {
@@ -367,14 +366,14 @@ async function enroll() {
       await sleep(400);
     }
     status.textContent = "Checking your photos…";
-    await api.post("/monitoring/enrollment/face", form);
+    await api.post("/monitoring/enroll/face", form);
     status.textContent = `Photos accepted. Now read the sentence aloud (${ENROLL_VOICE_SECONDS} seconds)…`;
     const voice = await recordVoice(ENROLL_VOICE_SECONDS);
     status.textContent = "Checking your voice…";
     const voiceForm = new FormData();
     voiceForm.append("session_id", app.session.id);
     voiceForm.append("audio", voice, "enroll.wav");
-    await api.post("/monitoring/enrollment/voice", voiceForm);
+    await api.post("/monitoring/enroll/voice", voiceForm);
     status.textContent = "Identity check complete. You can start the exam.";
     saveState({ enrolled: true });
     button.hidden = true;
@@ -429,7 +428,6 @@ function liveMessage(name, data) {
   if (name === "session.warning") {
     $("warning-text").textContent = data.message || "Please follow the exam rules.";
     $("warning-banner").hidden = false;
-    app.monitor.event("warning_shown", {});
   } else if (name === "session.terminated") {
     finish("terminated", data.reason);
   } else if (name === "session.status" && FINAL_STATUSES.has(data.status)) {
@@ -477,7 +475,6 @@ async function finalSubmit() {
   busy(button, true, "Finishing…");
   try {
     await app.view.submitAllChanged();
-    app.monitor.event("final_submit", {});
     await app.monitor.drain();
     await api.post("/submissions/final-submit", { session_id: app.session.id });
     await finish("submitted", "");
@@ -534,6 +531,8 @@ async function finish(status, reason) {
   if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
   $("countdown").hidden = true;
   $("warning-banner").hidden = true;
+  $("connection-banner").hidden = true;
+  $("monitor-status").textContent = "Monitoring stopped: camera and microphone are off.";
   let text = END_TEXT[status] || END_TEXT.ended;
   if (reason && status !== "submitted") text += ` Reason: ${reason}`;
   $("done-text").textContent = text;

@@ -10,6 +10,7 @@ export class CodeEditor {
     this.tabReleased = false;
     this.onChange = onChange;
     this.typed = 0;
+    this.inserted = 0;
     this.burstStart = null;
     this.onTyping = onTyping;
     textarea.addEventListener("keydown", (event) => this.keydown(event));
@@ -18,20 +19,27 @@ export class CodeEditor {
       this.flushTyping();
     });
     textarea.addEventListener("input", (event) => {
-      if (event.inputType && event.inputType.startsWith("insertText")) {
+      const type = event.inputType || "";
+      if (type === "insertText" || type === "insertLineBreak" || type === "insertCompositionText") {
         this.typed += (event.data || "").length || 1;
-        if (this.burstStart === null) this.burstStart = Date.now();
+      } else if (type.startsWith("insert") && type !== "insertFromPaste") {
+        // Drops and other insertions that are not typing (pastes are reported on their own).
+        this.inserted += (event.data || "").length;
       }
+      if ((this.typed || this.inserted) && this.burstStart === null) this.burstStart = Date.now();
       this.onChange(textarea.value);
     });
     this.burstTimer = setInterval(() => this.flushTyping(), 10000);
   }
 
+  // Reports the typing since the last report; called every 10 s, on blur and before a paste
+  // is reported, so a paste is always judged against the typing that came before it.
   flushTyping() {
-    if (!this.typed) return;
+    if (!this.typed && !this.inserted) return;
     const seconds = Math.max(1, Math.round((Date.now() - this.burstStart) / 1000));
-    this.onTyping({ chars_typed: this.typed, seconds });
+    this.onTyping({ typed_chars: this.typed, inserted_chars: this.inserted, seconds });
     this.typed = 0;
+    this.inserted = 0;
     this.burstStart = null;
   }
 

@@ -5,6 +5,8 @@
 const BATCH_SIZE = 50;
 const MIN_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 30000;
+// Events that happen together (blur + tab hidden + heartbeat) travel in one request.
+const COALESCE_MS = 200;
 
 export class EventQueue {
   constructor({ api, sessionId, onStateChange = () => {}, onSessionEnded = () => {} }) {
@@ -44,7 +46,7 @@ export class EventQueue {
     state.pending.push(event);
     this.save(state);
     this.onStateChange(this.stats());
-    this.schedule(0);
+    this.schedule(COALESCE_MS);
     return event.seq;
   }
 

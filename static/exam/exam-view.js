@@ -16,6 +16,8 @@ export const LANGUAGES = [
   ["ruby", "Ruby"],
   ["php", "PHP"],
   ["kotlin", "Kotlin"],
+  ["swift", "Swift"],
+  ["scala", "Scala"],
 ];
 
 function timeOfDay(date = new Date()) {
@@ -41,6 +43,9 @@ export class ExamView {
     this.editors = new Map();
     this.countdownTimer = null;
     this.announced = new Set();
+    monitor.beforePaste = () => {
+      for (const entry of this.editors.values()) entry.editor.flushTyping();
+    };
   }
 
   draftKey(problemId) {

@@ -1,11 +1,18 @@
 // The session's websocket: proctor warnings and termination arrive here at once. It reconnects
 // with backoff and a fresh token; the HTTP API stays the durable path (a termination is also
-// seen as a 409 from the event queue and by polling the session).
+// seen as a 409 from the event queue). The token goes in a first message, not in the URL, so
+// it never appears in access logs.
+
+// Close codes of ws/exam/ (monitoring/consumers.py) after which reconnecting is pointless.
+const CLOSE_SESSION_OVER = new Set([4404, 4409, 4410]);
+const CLOSE_UNAUTHENTICATED = 4401;
 
 export class LiveChannel {
-  constructor({ sessionId, tokenProvider, onMessage, onStatus = () => {} }) {
+  constructor({ sessionId, tokenProvider, refreshToken, onMessage, onClosedForGood, onStatus = () => {} }) {
     this.sessionId = sessionId;
     this.tokenProvider = tokenProvider;
+    this.refreshToken = refreshToken;
+    this.onClosedForGood = onClosedForGood;
     this.onMessage = onMessage;
     this.onStatus = onStatus;
     this.failures = 0;
@@ -16,8 +23,7 @@ export class LiveChannel {
 
   url() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const token = encodeURIComponent(this.tokenProvider() || "");
-    return `${scheme}://${location.host}/ws/exam/${this.sessionId}/?token=${token}`;
+    return `${scheme}://${location.host}/ws/exam/${this.sessionId}/`;
   }
 
   connect() {
@@ -31,8 +37,7 @@ export class LiveChannel {
     }
     this.socket = socket;
     socket.addEventListener("open", () => {
-      this.failures = 0;
-      this.onStatus("connected");
+      socket.send(JSON.stringify({ type: "auth", token: this.tokenProvider() || "" }));
     });
     socket.addEventListener("message", (message) => {
       let data;
@@ -41,14 +46,26 @@ export class LiveChannel {
       } catch {
         return;
       }
-      if (data && data.event) this.onMessage(data.event, data.data || {});
-    });
-    socket.addEventListener("close", () => {
-      if (this.socket === socket) this.socket = null;
-      if (!this.closed) {
-        this.onStatus("disconnected");
-        this.retry();
+      if (!data || !data.event) return;
+      if (data.event === "ready") {
+        this.failures = 0;
+        this.onStatus("connected");
       }
+      this.onMessage(data.event, data.data || {});
+    });
+    socket.addEventListener("close", async (event) => {
+      if (this.socket === socket) this.socket = null;
+      if (this.closed) return;
+      if (CLOSE_SESSION_OVER.has(event.code)) {
+        this.closed = true;
+        this.onStatus("closed");
+        this.onClosedForGood(event.code);
+        return;
+      }
+      this.onStatus("disconnected");
+      // An expired access token: refresh it before the next attempt.
+      if (event.code === CLOSE_UNAUTHENTICATED) await this.refreshToken();
+      this.retry();
     });
   }
 

@@ -22,7 +22,7 @@ export function describeMediaError(error, device) {
   switch (error && error.name) {
     case "NotAllowedError":
     case "SecurityError":
-      return `Permission to use the ${device} was denied. Allow it in the browser's address bar (the camera icon), then run the check again.`;
+      return `Permission to use the ${device} was denied. Allow it in the site settings (the icon at the left of the address bar), then run the check again.`;
     case "NotFoundError":
     case "OverconstrainedError":
       return `No ${device} was found. Connect one, then run the check again.`;

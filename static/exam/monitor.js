@@ -27,6 +27,8 @@ export class Monitor {
     this.timers = [];
     this.stopped = false;
     this.mediaStarted = false;
+    // Set by the exam view: report pending typing before a paste is reported.
+    this.beforePaste = () => {};
     this.frameInFlight = false;
     this.state = {
       camera: "on",
@@ -86,12 +88,17 @@ export class Monitor {
     // Flush with keepalive when the page goes away; what does not make it is resent after the
     // reload with the same seq numbers.
     this.on(window, "pagehide", () => this.queue.flush({ keepalive: true }));
+    // The Window Management API tells only whether the desktop spans several screens, so
+    // the count is 2 for "two or more" and 1 for a single screen.
     if (window.screen && "isExtended" in window.screen) {
-      this.event("displays_changed", { extended: window.screen.isExtended, initial: true });
-      this.on(window.screen, "change", () =>
-        this.event("displays_changed", { extended: window.screen.isExtended }),
-      );
+      const displays = () => ({ count: window.screen.isExtended ? 2 : 1, extended: window.screen.isExtended });
+      if (window.screen.isExtended) this.event("displays_changed", { ...displays(), at_start: true });
+      this.on(window.screen, "change", () => this.event("displays_changed", displays()));
     }
+    // A page that starts (or comes back after a reload, which hid the old page) states where it
+    // stands, so an incident opened by the unload is closed by the reload.
+    if (document.visibilityState === "visible") this.event("tab_visible", { reason: "page_loaded" });
+    if (document.hasFocus()) this.event("window_focus", { reason: "page_loaded" });
     this.watchTrack(this.camera, "camera");
     this.watchTrack(this.microphone, "microphone");
     const heartbeat = Math.max(5, Math.min(15, Math.floor((this.policy.heartbeat_timeout_s || 30) / 3)));
@@ -101,7 +108,9 @@ export class Monitor {
     this.live = new LiveChannel({
       sessionId: this.sessionId,
       tokenProvider: () => this.api.accessToken,
+      refreshToken: () => this.api.refresh(),
       onMessage: (name, data) => this.onLive(name, data),
+      onClosedForGood: () => this.sessionEnded(null),
       onStatus: (status) => this.update({ live: status }),
     });
     this.live.connect();
@@ -112,6 +121,7 @@ export class Monitor {
     const inEditor = target && target.classList && target.classList.contains("code-editor");
     let length = 0;
     if (kind === "paste") {
+      this.beforePaste();
       length = ((event.clipboardData && event.clipboardData.getData("text")) || "").length;
     } else if (target && typeof target.selectionStart === "number") {
       length = Math.abs(target.selectionEnd - target.selectionStart);
@@ -185,9 +195,8 @@ export class Monitor {
     if (this.stopped) return;
     const form = new FormData();
     form.append("session_id", this.sessionId);
-    form.append("started_at", startedAt.toISOString());
-    form.append("duration_s", seconds.toFixed(3));
-    form.append("audio", blob, "chunk.wav");
+    form.append("captured_at", startedAt.toISOString());
+    form.append("audio", blob, `chunk-${seconds.toFixed(1)}s.wav`);
     try {
       await this.api.post(ENDPOINTS.audio, form);
       this.update({ audioSent: this.state.audioSent + 1 });
