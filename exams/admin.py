@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -76,7 +76,7 @@ class RiskLevelFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == "none":
-            return queryset.filter(risk_level__isnull=True) | queryset.filter(risk_level="")
+            return queryset.filter(Q(risk_level__isnull=True) | Q(risk_level=""))
         if self.value() in sources.RISK_LEVELS:
             return queryset.filter(risk_level=self.value())
         return queryset

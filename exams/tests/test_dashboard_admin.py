@@ -61,18 +61,27 @@ def test_list_is_sorted_by_risk_with_badges_counts_and_review_state(
     assert f"{unreviewed} of {unreviewed} unreviewed" in html
 
 
-def test_list_filters_and_search(scenario, proctor, web_client_for):
+def test_list_filters_and_search(
+    scenario, proctor, web_client_for, exam, start_session, django_user_model
+):
     client = web_client_for(proctor)
     alice, bob = str(scenario.session.pk), str(scenario.other.pk)
+    quiet_user = django_user_model.objects.create_user(
+        username="erin", email="erin@example.com", password="x-unused-9"
+    )
+    quiet, _ = start_session(quiet_user, exam)  # no incident: not scored yet
+    assert listed(client.get(LIST, {"risk": "none"})) == [str(quiet.pk)]
+    assert listed(client.get(LIST))[-1] == str(quiet.pk)  # unscored sessions sort last
     assert listed(client.get(LIST, {"incident_kind": "no_face"})) == [alice]
     assert set(listed(client.get(LIST, {"incident_kind": "code_similarity"}))) == {alice, bob}
     assert listed(client.get(LIST, {"q": "bob@example.com"})) == [bob]
     assert listed(client.get(LIST, {"q": "Alice"})) == [alice]
     assert set(listed(client.get(LIST, {"status": "submitted"}))) == {alice, bob}
-    assert listed(client.get(LIST, {"status": "in_progress"})) == []
+    assert listed(client.get(LIST, {"status": "in_progress"})) == [str(quiet.pk)]
     assert set(listed(client.get(LIST, {"exam__id__exact": scenario.session.exam_id}))) == {
         alice,
         bob,
+        str(quiet.pk),
     }
     level = SessionRisk.objects.get(session=scenario.session).level
     assert alice in listed(client.get(LIST, {"risk": level}))
@@ -87,7 +96,7 @@ def test_list_filters_and_search(scenario, proctor, web_client_for):
         {"incidents": bob_ids, "verdict": "dismissed"},
     )
     assert listed(client.get(LIST, {"review": "unreviewed"})) == [alice]
-    assert listed(client.get(LIST, {"review": "no_verdict"})) == [alice]
+    assert listed(client.get(LIST, {"review": "no_verdict"})) == [alice, str(quiet.pk)]
     assert listed(client.get(LIST, {"review": "verdict"})) == [bob]
 
 
