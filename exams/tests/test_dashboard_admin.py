@@ -327,3 +327,39 @@ def test_warn_and_terminate_from_the_review_page(
     page = client.get(review_url(session)).content.decode()
     assert "Warning by" in page and "Termination by" in page
     assert "Send warning" not in page  # an ended session offers no live actions
+
+
+def test_list_and_live_snapshot_queries_do_not_grow_with_sessions(
+    scenario, exam, start_session, proctor, web_client_for, django_user_model
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = web_client_for(proctor)
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    def add_sessions(count: int, start: int) -> None:
+        from monitoring.incidents import incident_create
+
+        for index in range(start, start + count):
+            user = django_user_model.objects.create_user(
+                username=f"extra{index}", email=f"extra{index}@example.com", password="x-unused-9"
+            )
+            session, _ = start_session(user, exam)
+            for kind in (Incident.Kind.NO_FACE, Incident.Kind.TAB_HIDDEN):
+                incident_create(
+                    session=session,
+                    kind=kind,
+                    source=Incident.Source.ANALYZER,
+                    started_at=session.started_at,
+                )
+
+    add_sessions(1, 0)  # one active session, so no query is skipped for an empty page
+    before = (queries(LIST), queries(f"{LIST}live/data.json"))
+    add_sessions(8, 1)
+    after = (queries(LIST), queries(f"{LIST}live/data.json"))
+    assert after == before
