@@ -142,7 +142,7 @@ def session_warn(request: HttpRequest, model_admin: Any, session_id: str) -> Htt
             _fail(request, error)
         else:
             messages.success(request, "Warning sent to the candidate's exam page.")
-    return redirect(request.POST.get("next") or _review_url(session.pk))
+    return redirect(_review_url(session.pk))
 
 
 @require_POST

@@ -131,6 +131,13 @@ def test_session_list_timeline_and_live_page(  # noqa: PLR0913
         f'#live-incidents li[data-incident="{incident.pk}"] .review-confirmed', timeout=10000
     )
     screenshot(page, "live-page")
+
+    # Warn from the live session's review page: confirmed on screen and kept in its history.
+    other_tab.fill("#id_message", "Please keep your face in view of the camera.")
+    other_tab.click("form.warn-form button[type=submit]")
+    other_tab.wait_for_selector(".messagelist .success")
+    assert "Warning by" in other_tab.locator(".timeline-list").inner_text()
+    screenshot(other_tab, "live-session-review")
     other_tab.close()
 
     page.goto(f"{server.url}/admin/exams/examsession/statistics/")
