@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import secrets
@@ -125,6 +126,7 @@ def stop_servers(servers: list[subprocess.Popen]) -> None:
 
 def create_sessions(count: int) -> list[tuple[str, str]]:
     """(session id, access token) for ``count`` candidates, each with a fresh running session."""
+    from django.utils import timezone
     from rest_framework_simplejwt.tokens import AccessToken
 
     from accounts.models import CandidateProfile, User
@@ -152,6 +154,9 @@ def create_sessions(count: int) -> list[tuple[str, str]]:
         user = existing[f"bench-{i:05d}"]
         session, _token = session_start(candidate=user, exam=exam, consent=True)
         out.append((str(session.pk), str(AccessToken.for_user(user))))
+    # Starting hundreds of sessions takes a while; as far as liveness goes they all start now
+    # (otherwise the first batch of the early ones would rightly record an offline silence).
+    ExamSession.objects.filter(pk__in=[sid for sid, _ in out]).update(started_at=timezone.now())
     return out
 
 
@@ -227,6 +232,69 @@ class KeepAliveClient:
             self.writer.close()
 
 
+class WebSocketClient:
+    """A minimal RFC 6455 client (text frames, masked as clients must; no extra dependency)."""
+
+    def __init__(self, port: int, path: str) -> None:
+        self.port = port
+        self.path = path
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def connect(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.writer.write(
+            (
+                f"GET {self.path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                f"Origin: http://127.0.0.1:{self.port}\r\n\r\n"
+            ).encode()
+        )
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        if b" 101 " not in head.split(b"\r\n", 1)[0]:
+            raise ConnectionError(head.split(b"\r\n", 1)[0].decode("latin-1"))
+
+    async def send_json(self, value: object) -> None:
+        assert self.writer is not None
+        data = json.dumps(value).encode()
+        size = len(data)
+        if size < 126:
+            header = bytes([0x81, 0x80 | size])
+        elif size < 65536:
+            header = bytes([0x81, 0x80 | 126]) + size.to_bytes(2, "big")
+        else:
+            header = bytes([0x81, 0x80 | 127]) + size.to_bytes(8, "big")
+        mask = os.urandom(4)
+        stretched = (mask * (size // 4 + 1))[:size]
+        masked = (int.from_bytes(data, "big") ^ int.from_bytes(stretched, "big")).to_bytes(
+            size, "big"
+        )
+        self.writer.write(header + mask + masked)
+        await self.writer.drain()
+
+    async def receive_json(self) -> dict:
+        assert self.reader is not None
+        while True:
+            first, second = await self.reader.readexactly(2)
+            opcode, size = first & 0x0F, second & 0x7F
+            if size == 126:
+                size = int.from_bytes(await self.reader.readexactly(2), "big")
+            elif size == 127:
+                size = int.from_bytes(await self.reader.readexactly(8), "big")
+            payload = await self.reader.readexactly(size)
+            if opcode == 0x8:
+                code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
+                raise ConnectionError(f"closed {code}")
+            if opcode == 0x1:
+                return json.loads(payload)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
 def _iso_now() -> str:
     return datetime.now(UTC).isoformat()
 
@@ -249,19 +317,7 @@ async def candidate_loop(
     try:
         while time.monotonic() < stop_at:
             tick += 1
-            events = []
-            seq += 1
-            events.append({"seq": seq, "type": "heartbeat", "ts": _iso_now(), "payload": {}})
-            if tick % args.batch_every == 0:
-                for kind, payload in (
-                    ("tab_hidden", {}),
-                    ("tab_visible", {}),
-                    ("copy", {"size": 12}),
-                    ("paste", {"size": 40}),
-                    ("editor_activity", {"keys": 37, "problem": 1}),
-                ):
-                    seq += 1
-                    events.append({"seq": seq, "type": kind, "ts": _iso_now(), "payload": payload})
+            seq, events = _page_events(seq, tick, args.batch_every)
             body = json.dumps({"session_id": session_id, "events": events}).encode()
             started = time.perf_counter()
             try:
@@ -287,6 +343,77 @@ async def candidate_loop(
         client.close()
 
 
+def _page_events(seq: int, tick: int, batch_every: int) -> tuple[int, list[dict]]:
+    """A heartbeat each second and, every ``batch_every`` seconds, five more events."""
+    seq += 1
+    events = [{"seq": seq, "type": "heartbeat", "ts": _iso_now(), "payload": {}}]
+    if tick % batch_every == 0:
+        for kind, payload in (
+            ("tab_hidden", {}),
+            ("tab_visible", {}),
+            ("copy", {"size": 12}),
+            ("paste", {"size": 40}),
+            ("editor_activity", {"keys": 37, "problem": 1}),
+        ):
+            seq += 1
+            events.append({"seq": seq, "type": kind, "ts": _iso_now(), "payload": payload})
+    return seq, events
+
+
+async def candidate_loop_ws(
+    index: int,
+    session_id: str,
+    token: str,
+    args: argparse.Namespace,
+    stats: Stats,
+    stop_at: float,
+    sent_seqs: dict[str, int],
+) -> None:
+    """The same page over ``ws/exam/<session>/``: authenticate once, then events -> acks."""
+    port = args.base_port + index % args.workers
+    await asyncio.sleep((index / max(1, args.candidates_now)) % 1.0)
+    client = WebSocketClient(port, f"/ws/exam/{session_id}/")
+    try:
+        await asyncio.wait_for(client.connect(), timeout=args.timeout)
+        await client.send_json({"type": "auth", "token": token})
+        ready = await asyncio.wait_for(client.receive_json(), timeout=args.timeout)
+        if ready.get("event") != "ready":
+            raise ConnectionError(f"not ready: {ready}")
+    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
+        stats.error(f"connect_{type(exc).__name__}")
+        client.close()
+        return
+    seq = 0
+    tick = 0
+    next_at = time.monotonic()
+    try:
+        while time.monotonic() < stop_at:
+            tick += 1
+            seq, events = _page_events(seq, tick, args.batch_every)
+            started = time.perf_counter()
+            try:
+                await client.send_json({"type": "events", "id": tick, "events": events})
+                reply = await asyncio.wait_for(client.receive_json(), timeout=args.timeout)
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                stats.error(type(exc).__name__)
+                stats.requests += 1
+                stats.events_sent += len(events)
+                sent_seqs[session_id] = seq
+                break
+            stats.latencies.append(time.perf_counter() - started)
+            if reply.get("event") == "ack":
+                stats.events_accepted += len(reply["data"]["accepted"])
+            else:
+                stats.error(f"ws_{reply.get('data', {}).get('code', reply.get('event'))}")
+            stats.requests += 1
+            stats.events_sent += len(events)
+            sent_seqs[session_id] = seq
+            next_at += 1.0
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+    finally:
+        client.close()
+
+
 def percentile(values: list[float], fraction: float) -> float:
     if not values:
         return float("nan")
@@ -301,9 +428,10 @@ async def run_step(
     sent: dict[str, int] = {}
     started = time.monotonic()
     stop_at = started + args.duration
+    loop_for = candidate_loop_ws if args.transport == "ws" else candidate_loop
     await asyncio.gather(
         *(
-            candidate_loop(i, sid, token, args, stats, stop_at, sent)
+            loop_for(i, sid, token, args, stats, stop_at, sent)
             for i, (sid, token) in enumerate(sessions)
         )
     )
@@ -316,6 +444,12 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=20, help="seconds per step")
     parser.add_argument("--batch-every", type=int, default=5, help="seconds between batches")
     parser.add_argument("--workers", type=int, default=2, help="daphne processes")
+    parser.add_argument(
+        "--transport",
+        choices=["http", "ws"],
+        default="http",
+        help="POST /api/monitoring/data per tick, or one ws/exam/<session>/ socket per page",
+    )
     parser.add_argument("--base-port", type=int, default=8710)
     parser.add_argument("--timeout", type=float, default=10.0, help="request timeout (s)")
     parser.add_argument(
@@ -333,8 +467,8 @@ def main() -> None:
     parser.add_argument(
         "--log-dir",
         type=Path,
-        default=Path("/tmp"),
-        help="server logs go here",  # noqa: S108
+        default=Path("/tmp"),  # noqa: S108 - logs only, named per port
+        help="server logs go here",
     )
     args = parser.parse_args()
     steps = [int(n) for n in args.candidates.split(",")]
@@ -384,8 +518,10 @@ def main() -> None:
                 "loadavg_1m_before_after": [round(load_before, 2), round(load_after, 2)],
             }
             results.append(result)
+            result["transport"] = args.transport
             print(
-                f"N={count:5d} workers={args.workers} {result['requests_per_s']:7.1f} req/s "
+                f"{args.transport:4s} N={count:5d} workers={args.workers} "
+                f"{result['requests_per_s']:7.1f} req/s "
                 f"{result['events_stored_per_s']:7.1f} events/s  p50={result['p50_ms']} ms "
                 f"p95={result['p95_ms']} ms p99={result['p99_ms']} ms max={result['max_ms']} ms "
                 f"errors={result['errors']} {stats.errors or ''} lost={result['lost_events']} "

@@ -27,9 +27,11 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.models import User
 from exams.models import ExamSession
 from exams.selectors import session_for_user, session_require_active
+from exams.services import session_expire_if_due
 from proctoring_site.exceptions import ApplicationError, ConflictError, NotFoundError
 from proctoring_site.realtime import PROCTOR_FEED_GROUP, proctor_exam_group, session_group
 
+from .ingest_pool import run_in_ingest_pool
 from .models import SessionMonitor
 from .services import events_ingest
 
@@ -165,7 +167,7 @@ class ExamSessionConsumer(_AuthenticatedConsumer):
             return CLOSE_NOT_FOUND
         except ConflictError:
             return CLOSE_NOT_ACTIVE
-        self.user, self.session_id = user, str(session.pk)
+        self.user, self.session, self.session_id = user, session, str(session.pk)
         return None
 
     @staticmethod
@@ -191,7 +193,15 @@ class ExamSessionConsumer(_AuthenticatedConsumer):
         return monitor.contiguous_seq if monitor else 0
 
     def _ingest(self, events: Any) -> dict[str, Any]:
-        session = self._own_session(self.user, self.session_id)
+        # Ownership was settled when the socket authenticated; per message only the status
+        # can change (one small query, expiring the session on the way if its time ran out).
+        session = self.session
+        row = ExamSession.objects.filter(pk=session.pk).values_list("status", "ends_at").first()
+        if row is None:
+            raise NotFoundError("No such session.")
+        session.status, session.ends_at = row
+        session_expire_if_due(session)
+        session_require_active(session)
         return events_ingest(session=session, raw_events=events).as_dict()
 
     async def receive_message(self, content: dict[str, Any]) -> None:
@@ -201,7 +211,7 @@ class ExamSessionConsumer(_AuthenticatedConsumer):
             return
         events = content.get("events") if kind == "events" else [content.get("event")]
         try:
-            result = await database_sync_to_async(self._ingest)(events)
+            result = await run_in_ingest_pool(self._ingest, events)
         except ApplicationError as exc:
             await self.send_json(
                 {

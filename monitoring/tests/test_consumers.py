@@ -6,10 +6,12 @@ REDIS_URL is set (CI runs both).
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 import pytest_asyncio
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
@@ -17,6 +19,7 @@ from django.db import connections
 
 from conftest import access_token_for
 from exams.services import session_terminate
+from monitoring.ingest_pool import ingest_pool_close_connections
 from monitoring.models import Incident, MonitoringLog
 from proctoring_site.asgi import application
 
@@ -35,8 +38,9 @@ async def fresh_layer():
     yield
     if hasattr(layer, "flush"):
         await layer.flush()
-    # The consumers' database thread outlives the test; let the test database be dropped.
+    # The consumers' database threads outlive the test; let the test database be dropped.
     await database_sync_to_async(connections.close_all)()
+    await sync_to_async(ingest_pool_close_connections, thread_sensitive=False)()
 
 
 def exam_socket(session, token: str | None = None) -> WebsocketCommunicator:
@@ -178,3 +182,16 @@ async def test_candidate_is_told_of_termination_at_once(candidate, session, proc
     connected, code = await exam_socket(session, token=token).connect()
     assert not connected
     assert code == 4409
+
+
+async def test_an_idle_socket_stays_open(candidate, session) -> None:
+    # With the Redis layer, a consumer blocks in BZPOPMIN for 5 s at a time; a read timeout
+    # as short as that (redis-py 8's default) used to kill quiet sockets after a few seconds.
+    token = await database_sync_to_async(access_token_for)(candidate)
+    page = exam_socket(session, token=token)
+    assert (await page.connect())[0]
+    await page.receive_json_from(timeout=1)  # ready
+    await asyncio.sleep(11)
+    await page.send_json_to({"type": "ping", "id": 7})
+    assert await page.receive_json_from(timeout=2) == {"event": "pong", "data": {"id": 7}}
+    await page.disconnect()

@@ -11,7 +11,10 @@ if _REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [_REDIS_URL],
+                # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that
+                # channels-redis blocks in BZPOPMIN while a socket is idle: the read times out
+                # and the consumer dies after a few quiet seconds. Give reads more room.
+                "hosts": [{"address": _REDIS_URL, "socket_timeout": 30}],
                 "prefix": env_str("CHANNELS_PREFIX", "asgi"),
             },
         }
