@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from analysis import aggregation
 from analysis.aggregation import AUDIO_KINDS, FRAME_KINDS, KindState, Observation
@@ -18,7 +19,7 @@ from exams.models import ExamSession
 from monitoring.incidents import incident_create, incident_update
 from monitoring.models import Incident
 
-from .retention import media_release
+from .retention import media_release, pending_media_ids
 
 logger = logging.getLogger(__name__)
 
@@ -203,8 +204,23 @@ def result_aggregate(*, result: AnalysisResult) -> list[Incident]:
     released: set[int] = set()
     if result.media_id is not None:
         released.add(result.media_id)
+    rows = {
+        row.kind: row
+        for row in AggregationState.objects.filter(session=session, kind__in=list(observations))
+    }
+    missing = [kind for kind in observations if kind not in rows]
+    if missing:
+        AggregationState.objects.bulk_create(
+            [AggregationState(session=session, kind=kind) for kind in missing]
+        )
+        rows.update(
+            (row.kind, row)
+            for row in AggregationState.objects.filter(session=session, kind__in=missing)
+        )
+    changed: list[AggregationState] = []
+    held: set[int] = set()
     for kind, observation in observations.items():
-        row, _ = AggregationState.objects.get_or_create(session=session, kind=kind)
+        row = rows[kind]
         state = KindState.from_json(row.state)
         step = aggregation.fold(kind, state, rules[kind], observation)
         released.update(ref["id"] for ref in step.released if ref.get("type") != "result")
@@ -212,9 +228,18 @@ def result_aggregate(*, result: AnalysisResult) -> list[Incident]:
             touched.append(_open(session, state, step.action, rules[kind]))
         elif isinstance(step.action, aggregation.Extended):
             _extend(session, state, step.action)
-        row.state = state.to_json()
-        row.save(update_fields=["state", "updated_at"])
-    media_release(session=session, media_ids=released)
+        held.update(ref["id"] for ref in state.pending_refs())
+        new_state = state.to_json()
+        if new_state != row.state:
+            row.state = new_state
+            row.updated_at = timezone.now()
+            changed.append(row)
+    if changed:
+        # One UPDATE for every kind that moved, rather than one per kind and frame.
+        AggregationState.objects.bulk_update(changed, ["state", "updated_at"])
+    # Kinds this item did not touch may still hold media of this session's pending runs.
+    held |= pending_media_ids(session, exclude_kinds=list(observations))
+    media_release(session=session, media_ids=released, held=held)
     return touched
 
 

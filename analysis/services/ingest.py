@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -15,7 +18,12 @@ from analysis.analyzers.errors import MediaError
 from analysis.models import Enrollment, MediaItem, MediaKind
 from exams.models import ExamSession
 from exams.selectors import session_require_active
-from proctoring_site.exceptions import ApplicationError, InvalidInputError, PayloadTooLargeError
+from proctoring_site.exceptions import (
+    ApplicationError,
+    InvalidInputError,
+    PayloadTooLargeError,
+    RateLimitedError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +43,6 @@ MEDIA_ERROR_CODES = {
     "no_speech": "no_speech",
 }
 
-# A capture time may lag (queued uploads after a network drop) but not lead the server clock.
-MAX_CLOCK_LEAD = timedelta(seconds=60)
-
 
 def media_error_as_api_error(exc: MediaError) -> ApplicationError:
     code = MEDIA_ERROR_CODES.get(exc.reason, exc.reason)
@@ -48,19 +53,44 @@ def media_error_as_api_error(exc: MediaError) -> ApplicationError:
 
 
 def _captured_at(session: ExamSession, captured_at: datetime | None) -> datetime:
+    """The client's capture time (a queued upload may lag), within the allowed clock skew."""
     now = timezone.now()
     if captured_at is None:
         return now
-    if captured_at > now + MAX_CLOCK_LEAD:
+    skew = timedelta(seconds=settings.ANALYSIS_MAX_CLOCK_SKEW_S)
+    if captured_at > now + skew:
         raise InvalidInputError(
             "captured_at is in the future.", code="invalid_timestamp", details={"now": now}
         )
     earliest = session.started_at or session.created_at
-    if earliest and captured_at < earliest - MAX_CLOCK_LEAD:
+    if earliest and captured_at < earliest - skew:
         raise InvalidInputError(
             "captured_at is before the session started.", code="invalid_timestamp"
         )
     return captured_at
+
+
+def _rate_limit(session: ExamSession, kind: str) -> None:
+    """RateLimitedError (429) past ANALYSIS_RATE_MAX_UPLOADS per window for this session/kind.
+
+    A fixed window in the Django cache (Redis when configured, so all server processes count
+    together): cheap, and enough to stop a runaway or hostile client from filling the queue.
+    """
+    window = max(1, settings.ANALYSIS_RATE_WINDOW_S)
+    now = time.time()
+    slot = int(now // window)
+    key = f"analysis-rate:{kind}:{session.pk}:{slot}"
+    cache.add(key, 0, timeout=window + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window + 5)
+        count = 1
+    if count > settings.ANALYSIS_RATE_MAX_UPLOADS:
+        raise RateLimitedError(
+            f"Too many {kind} uploads for this session; slow down.",
+            retry_after=int((slot + 1) * window - now) + 1,
+        )
 
 
 def media_ingest(
@@ -72,6 +102,7 @@ def media_ingest(
     nothing is stored. The analysis task is enqueued after the row is committed.
     """
     session_require_active(session)
+    _rate_limit(session, kind)
     at = _captured_at(session, captured_at)
     fields: dict[str, object] = {}
     try:
@@ -165,6 +196,4 @@ def enrollment_voice_create(*, session: ExamSession, data: bytes) -> Enrollment:
 
 
 def _max_enroll_frames() -> int:
-    from django.conf import settings
-
     return settings.ANALYSIS_ENROLL_MAX_FRAMES

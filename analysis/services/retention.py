@@ -16,19 +16,27 @@ from analysis.models import AggregationState, MediaItem
 logger = logging.getLogger(__name__)
 
 
-def pending_media_ids(session: Any) -> set[int]:
+def pending_media_ids(session: Any, exclude_kinds: Iterable[str] = ()) -> set[int]:
     """Media held by the aggregator: part of a run that may still become an incident."""
     held: set[int] = set()
-    for state in AggregationState.objects.filter(session=session).only("state"):
+    states = AggregationState.objects.filter(session=session).exclude(kind__in=list(exclude_kinds))
+    for state in states.only("state"):
         held.update(ref["id"] for ref in KindState.from_json(state.state).pending_refs())
     return held
 
 
-def media_release(*, session: Any, media_ids: Iterable[int], failed: bool = False) -> int:
+def media_release(
+    *,
+    session: Any,
+    media_ids: Iterable[int],
+    failed: bool = False,
+    held: set[int] | None = None,
+) -> int:
     """Delete the files of ``media_ids`` that are not evidence and not held by a pending run.
 
     Rows stay (``file_deleted_at`` set) so results keep their reference. Nothing is deleted for
-    a session on legal hold or when retention settings keep non-evidence media. Files go after
+    a session on legal hold or when retention settings keep non-evidence media. ``held`` is the
+    set of media ids pending runs still hold, when the caller already knows it. Files go after
     the transaction commits, so a rollback never leaves a row pointing at a deleted file.
     """
     ids = set(media_ids)
@@ -36,7 +44,7 @@ def media_release(*, session: Any, media_ids: Iterable[int], failed: bool = Fals
         return 0
     if settings.ANALYSIS_KEEP_NON_EVIDENCE_MEDIA and not failed:
         return 0
-    ids -= pending_media_ids(session)
+    ids -= pending_media_ids(session) if held is None else held
     items = list(
         MediaItem.objects.filter(
             pk__in=ids, session=session, is_evidence=False, file_deleted_at__isnull=True

@@ -10,9 +10,7 @@ LOCAL_MEDIA = Path(__file__).resolve().parent / "media"
 
 
 def shared_media_dir() -> Path:
-    return Path(
-        os.environ.get("SHARED_MEDIA_DIR", REPO_ROOT.parent / "shared" / "media")
-    )
+    return Path(os.environ.get("SHARED_MEDIA_DIR", REPO_ROOT.parent / "shared" / "media"))
 
 
 @pytest.fixture(scope="session")

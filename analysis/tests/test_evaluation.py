@@ -68,9 +68,7 @@ def report(shared_media: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
         target = base / path
         target.parent.mkdir(parents=True, exist_ok=True)
         if path == "broken.mp4":
-            target.write_bytes(
-                b"\x00\x00\x00\x18ftypmp42 but nothing decodable follows"
-            )
+            target.write_bytes(b"\x00\x00\x00\x18ftypmp42 but nothing decodable follows")
         else:
             target.symlink_to(shared_media / path)
         lines.append(f"{path}\t{kind}\t{labels}\tno\t-\t-\t-")
@@ -88,9 +86,7 @@ def test_items_follow_the_manifest(report: dict) -> None:
 
 def test_predictions_use_manifest_keys_and_values(report: dict) -> None:
     by_path = {item["path"]: item for item in report["items"]}
-    partial = by_path["D_head_not_frontal/d08_face_recognition_partial_face.jpg"][
-        "predicted"
-    ]
+    partial = by_path["D_head_not_frontal/d08_face_recognition_partial_face.jpg"]["predicted"]
     assert partial == {
         "face_present": "1",
         "multiple_faces": "0",
@@ -98,9 +94,7 @@ def test_predictions_use_manifest_keys_and_values(report: dict) -> None:
         "person": "obama",
     }
     assert (
-        by_path["A_single_frontal_face/a05_matplotlib_grace_hopper.jpg"]["predicted"][
-            "person"
-        ]
+        by_path["A_single_frontal_face/a05_matplotlib_grace_hopper.jpg"]["predicted"]["person"]
         == ""
     )
     apple = by_path["C_no_face/c08_opencv_apple_false_positive.jpg"]["predicted"]
@@ -111,10 +105,7 @@ def test_predictions_use_manifest_keys_and_values(report: dict) -> None:
         ]
         == "1"
     )
-    assert (
-        by_path["D_head_not_frontal/d04_pyfeat_yaw45.jpg"]["predicted"]["attention"]
-        == "away"
-    )
+    assert by_path["D_head_not_frontal/d04_pyfeat_yaw45.jpg"]["predicted"]["attention"] == "away"
 
 
 def test_undecodable_video_is_an_error_item_not_a_crash(report: dict) -> None:

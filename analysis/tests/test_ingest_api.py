@@ -351,3 +351,19 @@ def test_voice_enrollment(client, session, shared_media) -> None:
     )
     assert response.status_code == 400
     assert _error_code(response) == "no_speech"
+
+
+def test_uploads_are_rate_limited_per_session(client, session, shared_media, settings) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.ANALYSIS_RATE_MAX_UPLOADS = 2
+    data = _read(shared_media, "C_no_face/c01_opencv_desk_objects.jpg")
+    assert _upload_frame(client, session, data).status_code == 202
+    assert _upload_frame(client, session, data).status_code == 202
+    response = _upload_frame(client, session, data)
+    assert response.status_code == 429
+    assert _error_code(response) == "rate_limited"
+    assert int(response["Retry-After"]) >= 1
+    assert MediaItem.objects.count() == 2
+    cache.clear()

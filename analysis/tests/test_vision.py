@@ -105,9 +105,7 @@ def test_decode_refuses_non_images(data: bytes, reason: str) -> None:
 def test_decode_refuses_truncated_jpeg() -> None:
     data = HOPPER.read_bytes()
     with pytest.raises(MediaError) as exc:
-        decode_image(
-            data[: len(data) // 2], max_bytes=10_000_000, max_pixels=10_000_000
-        )
+        decode_image(data[: len(data) // 2], max_bytes=10_000_000, max_pixels=10_000_000)
     assert exc.value.reason == "truncated"
 
 
@@ -121,9 +119,7 @@ def test_decode_refuses_decompression_bomb_from_header() -> None:
 
 def test_decode_applies_its_own_pixel_limit_below_pillows() -> None:
     with pytest.raises(MediaError) as exc:
-        decode_image(
-            _png_header_only(5000, 5000), max_bytes=10_000_000, max_pixels=4096 * 4096
-        )
+        decode_image(_png_header_only(5000, 5000), max_bytes=10_000_000, max_pixels=4096 * 4096)
     assert exc.value.reason == "too_many_pixels"
 
 
@@ -165,9 +161,7 @@ def test_analyze_returns_failed_result_instead_of_raising(
 
 
 @pytest.mark.parametrize("name", SINGLE_FRONTAL)
-def test_single_frontal_face(
-    pipeline: FramePipeline, shared_media: Path, name: str
-) -> None:
+def test_single_frontal_face(pipeline: FramePipeline, shared_media: Path, name: str) -> None:
     result = pipeline.analyze((shared_media / name).read_bytes())
     assert result.ok
     assert result.face_count == 1
@@ -178,9 +172,7 @@ def test_single_frontal_face(
 
 
 @pytest.mark.parametrize(("name", "people"), GROUPS)
-def test_several_faces(
-    pipeline: FramePipeline, shared_media: Path, name: str, people: int
-) -> None:
+def test_several_faces(pipeline: FramePipeline, shared_media: Path, name: str, people: int) -> None:
     result = pipeline.analyze((shared_media / name).read_bytes())
     assert "multiple_faces" in result.labels
     assert "no_face" not in result.labels
@@ -221,12 +213,8 @@ def test_no_face(pipeline: FramePipeline, shared_media: Path, name: str) -> None
     assert "camera_obstructed" not in result.labels
 
 
-def test_face_hidden_behind_object_is_no_face(
-    pipeline: FramePipeline, shared_media: Path
-) -> None:
-    data = (
-        shared_media / "D_head_not_frontal/d03_opencv_desk_face_hidden_left01.jpg"
-    ).read_bytes()
+def test_face_hidden_behind_object_is_no_face(pipeline: FramePipeline, shared_media: Path) -> None:
+    data = (shared_media / "D_head_not_frontal/d03_opencv_desk_face_hidden_left01.jpg").read_bytes()
     result = pipeline.analyze(data)
     assert result.face_count == 0
     assert result.labels == ["no_face"]
@@ -252,12 +240,8 @@ def test_head_turned_45_degrees_is_looking_away_to_the_right(
     assert mirrored.head_pose is not None and mirrored.head_pose["yaw"] > 20
 
 
-def test_profile_face_is_looking_away(
-    pipeline: FramePipeline, shared_media: Path
-) -> None:
-    data = (
-        shared_media / "D_head_not_frontal/d01_opencv_desk_profile_left06.jpg"
-    ).read_bytes()
+def test_profile_face_is_looking_away(pipeline: FramePipeline, shared_media: Path) -> None:
+    data = (shared_media / "D_head_not_frontal/d01_opencv_desk_profile_left06.jpg").read_bytes()
     result = pipeline.analyze(data)
     assert result.face_count == 1
     assert result.attention == "away"
@@ -267,12 +251,8 @@ def test_profile_face_is_looking_away(
     assert result.gaze is not None and result.gaze["direction"] == "right"
 
 
-def test_frontal_face_has_small_angles(
-    pipeline: FramePipeline, shared_media: Path
-) -> None:
-    data = (
-        shared_media / "A_single_frontal_face/a06_face_recognition_obama.jpg"
-    ).read_bytes()
+def test_frontal_face_has_small_angles(pipeline: FramePipeline, shared_media: Path) -> None:
+    data = (shared_media / "A_single_frontal_face/a06_face_recognition_obama.jpg").read_bytes()
     pose = pipeline.analyze(data).head_pose
     assert pose is not None
     assert abs(pose["yaw"]) < 10 and abs(pose["pitch"]) < 15 and abs(pose["roll"]) < 10
@@ -292,11 +272,7 @@ def test_gaze_can_be_turned_off_for_a_candidate(shared_media: Path) -> None:
 @pytest.fixture(scope="module")
 def obama_template(pipeline: FramePipeline, shared_media: Path) -> np.ndarray:
     enrollment = pipeline.enroll(
-        [
-            (
-                shared_media / "A_single_frontal_face/a06_face_recognition_obama.jpg"
-            ).read_bytes()
-        ]
+        [(shared_media / "A_single_frontal_face/a06_face_recognition_obama.jpg").read_bytes()]
     )
     assert enrollment.ok, enrollment.message
     assert enrollment.template is not None
@@ -308,9 +284,7 @@ def obama_template(pipeline: FramePipeline, shared_media: Path) -> np.ndarray:
 def test_same_person_matches_enrollment(
     pipeline: FramePipeline, shared_media: Path, obama_template: np.ndarray
 ) -> None:
-    data = (
-        shared_media / "D_head_not_frontal/d08_face_recognition_partial_face.jpg"
-    ).read_bytes()
+    data = (shared_media / "D_head_not_frontal/d08_face_recognition_partial_face.jpg").read_bytes()
     result = pipeline.analyze(data, enrolled_template=obama_template)
     assert result.identity_similarity is not None
     assert result.identity_similarity >= SFACE_COSINE_THRESHOLD
@@ -328,9 +302,7 @@ def test_same_person_matches_enrollment(
 def test_different_person_is_identity_mismatch(
     pipeline: FramePipeline, shared_media: Path, obama_template: np.ndarray, name: str
 ) -> None:
-    result = pipeline.analyze(
-        (shared_media / name).read_bytes(), enrolled_template=obama_template
-    )
+    result = pipeline.analyze((shared_media / name).read_bytes(), enrolled_template=obama_template)
     assert result.identity_similarity is not None
     assert result.identity_similarity < SFACE_COSINE_THRESHOLD
     assert "identity_mismatch" in result.labels
@@ -339,12 +311,8 @@ def test_different_person_is_identity_mismatch(
 def test_identity_skipped_on_frames_not_checked(
     pipeline: FramePipeline, shared_media: Path, obama_template: np.ndarray
 ) -> None:
-    data = (
-        shared_media / "A_single_frontal_face/a05_matplotlib_grace_hopper.jpg"
-    ).read_bytes()
-    result = pipeline.analyze(
-        data, enrolled_template=obama_template, check_identity=False
-    )
+    data = (shared_media / "A_single_frontal_face/a05_matplotlib_grace_hopper.jpg").read_bytes()
+    result = pipeline.analyze(data, enrolled_template=obama_template, check_identity=False)
     assert result.identity_similarity is None
     assert "identity_mismatch" not in result.labels
 
@@ -353,15 +321,9 @@ def test_webcam_video_frame_matches_enrolled_webcam_photo(
     pipeline: FramePipeline, shared_media: Path
 ) -> None:
     enrollment = pipeline.enroll(
-        [
-            (
-                shared_media / "A_single_frontal_face/a01_pyfeat_webcam_frame000.jpg"
-            ).read_bytes()
-        ]
+        [(shared_media / "A_single_frontal_face/a01_pyfeat_webcam_frame000.jpg").read_bytes()]
     )
-    capture = cv2.VideoCapture(
-        str(shared_media / "V_video/v01_pyfeat_single_face_webcam.mp4")
-    )
+    capture = cv2.VideoCapture(str(shared_media / "V_video/v01_pyfeat_single_face_webcam.mp4"))
     capture.set(cv2.CAP_PROP_POS_FRAMES, 45)
     ok, frame = capture.read()
     capture.release()
@@ -382,9 +344,7 @@ def test_webcam_video_frame_matches_enrolled_webcam_photo(
 def test_enrollment_refused(
     pipeline: FramePipeline, shared_media: Path, name: str, reason: str
 ) -> None:
-    good = (
-        shared_media / "A_single_frontal_face/a06_face_recognition_obama.jpg"
-    ).read_bytes()
+    good = (shared_media / "A_single_frontal_face/a06_face_recognition_obama.jpg").read_bytes()
     result = pipeline.enroll([good, (shared_media / name).read_bytes()])
     assert result.ok is False
     assert result.error_reason == reason
@@ -409,9 +369,7 @@ def test_black_and_covered_frames_are_obstructed_not_no_face(
     frame = cv2.imread(str(HOPPER))
     darkened = (frame.astype(np.float32) * 0.08).astype(np.uint8)  # lens almost covered
     covered = np.full_like(frame, (60, 70, 80))  # a hand or tape: one flat colour
-    covered = cv2.add(
-        covered, np.random.default_rng(0).integers(0, 4, frame.shape, np.uint8)
-    )
+    covered = cv2.add(covered, np.random.default_rng(0).integers(0, 4, frame.shape, np.uint8))
     for image in (np.zeros_like(frame), darkened, covered):
         result = pipeline.analyze(_jpeg(image))
         assert result.ok
@@ -446,9 +404,7 @@ def test_blurred_empty_frame_is_low_quality_not_no_face(
 def test_sharp_real_photo_has_no_quality_issue(pipeline: FramePipeline) -> None:
     result = pipeline.analyze(HOPPER.read_bytes())
     assert result.quality is not None and result.quality["issues"] == []
-    assert (
-        "low_quality" not in result.labels and "camera_obstructed" not in result.labels
-    )
+    assert "low_quality" not in result.labels and "camera_obstructed" not in result.labels
 
 
 # --- result shape -------------------------------------------------------------------------
@@ -461,8 +417,17 @@ def test_result_dict_is_json_and_complete(pipeline: FramePipeline) -> None:
     assert set(data["faces"][0]) == {"x", "y", "w", "h", "confidence", "source"}
     assert set(data["head_pose"]) == {"yaw", "pitch", "roll"}
     assert set(data["gaze"]) == {"direction", "iris_x", "iris_y"}
-    assert {"decode", "faces", "mesh_pose", "identity", "quality"} <= set(
-        data["timings_ms"]
-    )
+    assert {"decode", "faces", "mesh_pose", "identity", "quality"} <= set(data["timings_ms"])
     assert {"faces", "pose", "identity", "quality", "decode"} <= set(data["versions"])
     assert data["labels"] == sorted(data["labels"])
+
+
+def test_tiny_faces_are_not_compared(pipeline: FramePipeline, shared_media: Path) -> None:
+    # ~30 px faces give unreliable embeddings: no similarity, no false identity_mismatch.
+    template = pipeline.enroll([HOPPER.read_bytes()]).template
+    data = (shared_media / "D_head_not_frontal/d06_opencv_messi_looking_down.jpg").read_bytes()
+    result = pipeline.analyze(data, enrolled_template=template)
+    assert result.face_count == 1
+    assert result.identity_status == "face_too_small"
+    assert result.identity_similarity is None
+    assert "identity_mismatch" not in result.labels

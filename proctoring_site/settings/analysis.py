@@ -9,6 +9,12 @@ ANALYSIS_FRAME_MAX_BYTES = env_int("ANALYSIS_FRAME_MAX_BYTES", 2 * 1024 * 1024)
 ANALYSIS_FRAME_MAX_PIXELS = env_int("ANALYSIS_FRAME_MAX_PIXELS", 1920 * 1080)
 ANALYSIS_AUDIO_MAX_BYTES = env_int("ANALYSIS_AUDIO_MAX_BYTES", 3 * 1024 * 1024)
 ANALYSIS_AUDIO_MAX_SECONDS = env_float("ANALYSIS_AUDIO_MAX_SECONDS", 30.0)
+# A client clock may run this far ahead of the server's (captured_at further ahead: 400).
+ANALYSIS_MAX_CLOCK_SKEW_S = env_int("ANALYSIS_MAX_CLOCK_SKEW_S", 300)
+# Per session and media kind: at most this many uploads per window (429 beyond). The page sends
+# a frame every few seconds and an audio chunk every few seconds, so the default is ~5x that.
+ANALYSIS_RATE_WINDOW_S = env_int("ANALYSIS_RATE_WINDOW_S", 60)
+ANALYSIS_RATE_MAX_UPLOADS = env_int("ANALYSIS_RATE_MAX_UPLOADS", 100)
 # Enrollment: how many frames the exam page may send at once.
 ANALYSIS_ENROLL_MAX_FRAMES = env_int("ANALYSIS_ENROLL_MAX_FRAMES", 8)
 

@@ -64,7 +64,7 @@ def decode_image(
     except Image.DecompressionBombError as exc:
         raise MediaError(
             "too_many_pixels", f"The image header claims too many pixels: {exc}"
-        )
+        ) from exc
     except (OSError, ValueError, SyntaxError) as exc:
         raise MediaError("not_an_image", "The data is not a readable image.") from exc
     if image_format not in ACCEPTED_FORMATS:
@@ -78,9 +78,7 @@ def decode_image(
             f"The image is {width}x{height}; the limit is {max_pixels} pixels.",
         )
     if image_format == "JPEG" and not _jpeg_is_complete(data):
-        raise MediaError(
-            "truncated", "The JPEG image is truncated (no end-of-image marker)."
-        )
+        raise MediaError("truncated", "The JPEG image is truncated (no end-of-image marker).")
     if image_format == "PNG" and b"IEND" not in data[-64:]:
         raise MediaError("truncated", "The PNG image is truncated (no IEND chunk).")
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)

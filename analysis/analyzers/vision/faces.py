@@ -27,15 +27,14 @@ class FaceDetectionConfig:
     """Decision thresholds, chosen on the whole shared image set (docs/ANALYZERS.md).
 
     ``strong_confidence``: a detection accepted without confirmation. Real faces found by a
-    single detector on the set score >= 0.88; the false ones (apple 0.65, garage 0.74,
-    background patches 0.51-0.78) stay below.
+    single detector on the set score >= 0.86; detections of no face (apple, empty garage,
+    crowd and background patches) score <= 0.78.
     """
 
     strong_confidence: float = 0.85
     # A MediaPipe and a YuNet detection of the same box: accepted when the mean of their two
-    # confidences reaches this. Every real face on the set scores >= 0.73 this way; the one
-    # false agreement seen (a blurred crowd patch behind b04 letterboxed to 640x480, with YuNet
-    # run at 640 px) scored 0.58 and 0.53.
+    # confidences reaches this. Every real face on the set agrees at a mean >= 0.76; a blurred
+    # crowd patch behind the two men in b04 agrees at 0.58 (MediaPipe) and 0.42-0.50 (YuNet).
     agreement_confidence: float = 0.7
     # Two detectors "agree" on a face when their boxes overlap this much (MediaPipe boxes are
     # tighter than YuNet's, so the IoU of the same face is often only 0.4-0.6), or when the
@@ -90,9 +89,7 @@ class _Candidate:
     confidence: float
     source: str
     yunet_row: np.ndarray | None = None
-    keypoints: np.ndarray | None = (
-        None  # eyes (image-left first), nose; detection-copy pixels
-    )
+    keypoints: np.ndarray | None = None  # eyes (image-left first), nose; detection-copy pixels
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -138,9 +135,7 @@ def _mediapipe(name: str, rgb: np.ndarray) -> list[_Candidate]:
         # MediaPipe keypoints: right eye, left eye, nose tip, mouth, ears.
         kps = detection.location_data.relative_keypoints
         points = np.array([(kps[i].x * width, kps[i].y * height) for i in range(3)])
-        out.append(
-            _Candidate(box, float(detection.score[0]), name, None, _eyes_sorted(points))
-        )
+        out.append(_Candidate(box, float(detection.score[0]), name, None, _eyes_sorted(points)))
     return out
 
 
@@ -206,20 +201,14 @@ def detect_faces(
     small = (
         image_bgr
         if scale == 1.0
-        else cv2.resize(
-            image_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
-        )
+        else cv2.resize(image_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     )
     rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
     candidates = _mediapipe("mp_short", rgb) + _mediapipe("mp_full", rgb)
 
     mp_groups = _group(candidates, cfg.match_iou)
-    mp_sure = bool(mp_groups) and all(
-        g[0].confidence >= cfg.strong_confidence for g in mp_groups
-    )
-    run_yunet = cfg.second_opinion == "always" or (
-        cfg.second_opinion == "auto" and not mp_sure
-    )
+    mp_sure = bool(mp_groups) and all(g[0].confidence >= cfg.strong_confidence for g in mp_groups)
+    run_yunet = cfg.second_opinion == "always" or (cfg.second_opinion == "auto" and not mp_sure)
     if run_yunet:
         candidates += _yunet(small, cfg.yunet_max_side)
 
@@ -227,9 +216,7 @@ def detect_faces(
     for group in _group(candidates, cfg.match_iou):
         sources = {c.source for c in group}
         confidence = max(c.confidence for c in group)
-        best_yunet = max(
-            (c.confidence for c in group if c.source == "yunet"), default=0.0
-        )
+        best_yunet = max((c.confidence for c in group if c.source == "yunet"), default=0.0)
         best_mp = max((c.confidence for c in group if c.source != "yunet"), default=0.0)
         agreed = best_yunet > 0 and best_mp > 0
         agreed = agreed and (best_yunet + best_mp) / 2 >= cfg.agreement_confidence

@@ -71,9 +71,7 @@ def face_embedding(
         return None
     model, lock = get_model("sface")
     with lock:
-        aligned = model.alignCrop(
-            image_bgr, np.asarray(row, dtype=np.float32).reshape(1, 15)
-        )
+        aligned = model.alignCrop(image_bgr, np.asarray(row, dtype=np.float32).reshape(1, 15))
         feature = model.feature(aligned)
     return _normalised(feature)
 

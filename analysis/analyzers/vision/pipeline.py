@@ -50,9 +50,7 @@ LABEL_LOW_QUALITY = "low_quality"
 
 # Gamma applied to dark (not black) frames before detection: lifts the shadows where a face in
 # a dim room sits, leaves highlights alone. A 256-entry lookup table costs ~0.2 ms.
-_DARK_GAMMA_LUT = np.array(
-    [((i / 255.0) ** 0.5) * 255 for i in range(256)], dtype=np.uint8
-)
+_DARK_GAMMA_LUT = np.array([((i / 255.0) ** 0.5) * 255 for i in range(256)], dtype=np.uint8)
 
 
 @dataclass(frozen=True)
@@ -73,6 +71,10 @@ class VisionConfig:
     # Faces compared with the template on identity frames: the candidate may not be the
     # largest face when someone leans in (that case raises multiple_faces anyway).
     identity_max_faces: int = 3
+    # Faces narrower than this are not compared: SFace looks at a 112x112 crop, and a face under
+    # half that is mostly interpolation. On the shared media the only different-person pair
+    # that came near the threshold (0.357) was two ~30 px faces (b02, d06).
+    identity_min_face_px: int = 56
     enhance_dark: bool = True
     faces: FaceDetectionConfig = field(default_factory=FaceDetectionConfig)
     attention: AttentionConfig = field(default_factory=AttentionConfig)
@@ -94,6 +96,8 @@ class FrameResult:
     gaze: dict[str, Any] | None = None
     attention: str | None = None  # "screen", "away", or None when not judged
     identity_similarity: float | None = None
+    # matched / mismatch / face_too_small / unalignable / no_face / not_checked
+    identity_status: str = "not_checked"
     quality: dict[str, Any] | None = None
     labels: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
@@ -116,10 +120,9 @@ class FrameResult:
             "gaze": self.gaze,
             "attention": self.attention,
             "identity_similarity": (
-                None
-                if self.identity_similarity is None
-                else round(self.identity_similarity, 4)
+                None if self.identity_similarity is None else round(self.identity_similarity, 4)
             ),
+            "identity_status": self.identity_status,
             "quality": self.quality,
             "labels": sorted(self.labels),
             "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
@@ -131,9 +134,9 @@ class FrameResult:
 @dataclass
 class EnrollmentResult:
     """Outcome of an enrollment. On refusal ``template`` is None and ``error_reason`` says why:
-    ``no_face``, ``multiple_faces``, ``camera_obstructed``, ``face_not_usable`` (found but not
-    alignable), ``no_images``, or a decode reason (``not_an_image``, ``truncated``...).
-    ``image_index`` is the refused image's position."""
+    ``no_face``, ``multiple_faces``, ``camera_obstructed``, ``face_too_small``,
+    ``face_not_usable`` (found but not alignable), ``no_images``, or a decode reason
+    (``not_an_image``, ``truncated``...). ``image_index`` is the refused image's position."""
 
     ok: bool
     error_reason: str | None = None
@@ -149,9 +152,7 @@ class EnrollmentResult:
             "error_reason": self.error_reason,
             "message": self.message,
             "image_index": self.image_index,
-            "template": None
-            if self.template is None
-            else [float(v) for v in self.template],
+            "template": None if self.template is None else [float(v) for v in self.template],
             "images_used": self.images_used,
             "version": self.version,
         }
@@ -166,9 +167,7 @@ class FramePipeline:
     def _to_image(self, image: bytes | np.ndarray) -> np.ndarray:
         if isinstance(image, np.ndarray):
             if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-                raise MediaError(
-                    "not_an_image", "Expected a uint8 BGR array of shape (h, w, 3)."
-                )
+                raise MediaError("not_an_image", "Expected a uint8 BGR array of shape (h, w, 3).")
             return image
         return decode.decode_image(
             bytes(image),
@@ -262,19 +261,10 @@ class FramePipeline:
         tick = tock
 
         wants_identity = enrolled_template is not None or want_embeddings
-        if cfg.identity_enabled and check_identity and wants_identity and found:
-            for index, face in enumerate(found[: cfg.identity_max_faces]):
-                embedding = face_embedding(
-                    bgr, face, align_points if index == 0 else None
-                )
-                if embedding is not None:
-                    result.embeddings.append(embedding)
-            if enrolled_template is not None and result.embeddings:
-                result.identity_similarity = max(
-                    cosine_similarity(e, enrolled_template) for e in result.embeddings
-                )
-                if result.identity_similarity < cfg.identity_threshold:
-                    labels.add(LABEL_IDENTITY_MISMATCH)
+        if cfg.identity_enabled and check_identity and wants_identity:
+            result.identity_status = self._identity(
+                bgr, found, align_points, enrolled_template, result, labels
+            )
         tock = time.perf_counter()
         timings["identity"] = (tock - tick) * 1000
         timings["total"] = (tock - start) * 1000
@@ -282,6 +272,36 @@ class FramePipeline:
         result.labels = sorted(labels)
         result.timings_ms = timings
         return result
+
+    def _identity(
+        self,
+        bgr: np.ndarray,
+        found: list[Face],
+        align_points: np.ndarray | None,
+        template: np.ndarray | None,
+        result: FrameResult,
+        labels: set[str],
+    ) -> str:
+        cfg = self.config
+        if not found:
+            return "no_face"
+        candidates = found[: cfg.identity_max_faces]
+        for index, face in enumerate(candidates):
+            if face.w < cfg.identity_min_face_px:
+                continue
+            embedding = face_embedding(bgr, face, align_points if index == 0 else None)
+            if embedding is not None:
+                result.embeddings.append(embedding)
+        if not result.embeddings:
+            too_small = all(f.w < cfg.identity_min_face_px for f in candidates)
+            return "face_too_small" if too_small else "unalignable"
+        if template is None:
+            return "not_checked"
+        result.identity_similarity = max(cosine_similarity(e, template) for e in result.embeddings)
+        if result.identity_similarity < cfg.identity_threshold:
+            labels.add(LABEL_IDENTITY_MISMATCH)
+            return "mismatch"
+        return "matched"
 
     def enroll(self, images: list[bytes | np.ndarray]) -> EnrollmentResult:
         """Build an identity template from enrollment frames.
@@ -331,10 +351,15 @@ class FramePipeline:
                     message=f"{len(found)} faces were found; only the candidate may be visible.",
                     image_index=index,
                 )
+            if found[0].w < self.config.identity_min_face_px:
+                return EnrollmentResult(
+                    ok=False,
+                    error_reason="face_too_small",
+                    message="The face is too small; sit closer to the camera and retake.",
+                    image_index=index,
+                )
             mesh = estimate_pose_and_gaze(bgr, found[0], self.config.attention)
-            embedding = face_embedding(
-                bgr, found[0], mesh.align_points if mesh else None
-            )
+            embedding = face_embedding(bgr, found[0], mesh.align_points if mesh else None)
             if embedding is None:
                 return EnrollmentResult(
                     ok=False,

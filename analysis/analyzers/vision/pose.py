@@ -44,6 +44,12 @@ _EYES = (
 # image: image-left eye first), nose tip, mouth corners image-left then image-right.
 _ALIGN_POINTS = (468, 473, 1, 61, 291)
 
+_USED_POINTS = sorted(
+    {*_PNP_INDICES, *_ALIGN_POINTS}
+    | {i for eye in _EYES for key in ("corners", "lids") for i in eye[key]}
+    | {eye["iris"] for eye in _EYES}
+)
+
 # The crop around the face handed to the mesh: the face fills it, so the mesh's own
 # short-range detector finds faces that are small in the full frame.
 _CROP_MARGIN = 1.7
@@ -85,9 +91,7 @@ class HeadPose:
 @dataclass
 class Gaze:
     direction: str  # screen, left, right, up, down
-    iris_x: (
-        float  # 0..1 across the eye, 0.5 = centred; > 0.5 toward the candidate's left
-    )
+    iris_x: float  # 0..1 across the eye, 0.5 = centred; > 0.5 toward the candidate's left
     iris_y: float  # 0..1 from upper to lower lid, 0.5 = centred
 
     def to_dict(self) -> dict[str, object]:
@@ -165,9 +169,7 @@ def _direction(pose: HeadPose, iris_x: float, cfg: AttentionConfig) -> str:
     # follow the iris up and down, so the iris position between the lids says little.
     horizontal = (pose.yaw + cfg.eye_gain_deg * (iris_x - 0.5)) / cfg.yaw_limit
     vertical = (
-        pose.pitch / cfg.pitch_up_limit
-        if pose.pitch > 0
-        else pose.pitch / -cfg.pitch_down_limit
+        pose.pitch / cfg.pitch_up_limit if pose.pitch > 0 else pose.pitch / -cfg.pitch_down_limit
     )
     if max(abs(horizontal), abs(vertical)) < 1.0:
         return "screen"
@@ -204,18 +206,16 @@ def estimate_pose_and_gaze(
         return None
     crop_h, crop_w = crop.shape[:2]
     landmarks = result.multi_face_landmarks[0].landmark
-    points = np.array(
-        [(p.x * crop_w, p.y * crop_h) for p in landmarks], dtype=np.float64
-    )
-    points = points / scale + np.array([x0, y0], dtype=np.float64)
+    # Only the ~20 points used below are read: converting all 478 protobuf points costs more
+    # than the pose maths. Unused rows stay zero.
+    points = np.zeros((len(landmarks), 2), dtype=np.float64)
+    for index in _USED_POINTS:
+        point = landmarks[index]
+        points[index] = (point.x * crop_w / scale + x0, point.y * crop_h / scale + y0)
 
     height, width = image_bgr.shape[:2]
-    focal = float(
-        max(width, height)
-    )  # ~55-60 degree field of view, typical for webcams
-    camera = np.array(
-        [[focal, 0, width / 2], [0, focal, height / 2], [0, 0, 1]], dtype=np.float64
-    )
+    focal = float(max(width, height))  # ~55-60 degree field of view, typical for webcams
+    camera = np.array([[focal, 0, width / 2], [0, focal, height / 2], [0, 0, 1]], dtype=np.float64)
     ok, rvec, tvec = cv2.solvePnP(
         _PNP_MODEL, points[_PNP_INDICES], camera, None, flags=cv2.SOLVEPNP_SQPNP
     )

@@ -31,9 +31,7 @@ class QualityThresholds:
     uniform_std: float = 10.0  # a hand, tape or paper over the lens: one flat colour
     dark_mean: float = 40.0
     bright_mean: float = 220.0
-    saturated_fraction: float = (
-        0.5  # half the pixels clipped: pointed at a light/window
-    )
+    saturated_fraction: float = 0.5  # half the pixels clipped: pointed at a light/window
     blur_laplacian_var: float = 25.0
 
 
