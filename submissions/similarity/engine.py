@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .fingerprints import Fingerprints, fingerprint, kgram_hashes
-from .index import common_hashes, shared_counts
+from .index import common_hashes, similar_pairs
 from .matches import Match, matching_regions
 from .tokens import code_tokenize, language_normalize
 
@@ -166,16 +166,11 @@ def _compare_group(
         prints = [_without(fp, idioms) for fp in prints]
     hash_sets = [np.unique(fp.hashes) for fp in prints]
 
-    pairs = shared_counts(hash_sets)
-    sizes = np.array([len(h) for h in hash_sets], dtype=np.int64)
-    smaller = np.minimum(sizes[pairs.first], sizes[pairs.second])
-    scores = pairs.counts / np.maximum(smaller, 1)
-    flagged = np.flatnonzero((pairs.counts >= min_shared) & (scores >= threshold))
-
+    pairs = similar_pairs(hash_sets, min_shared=min_shared, threshold=threshold)
     results: list[tuple[int, int, PairResult]] = []
-    for x in flagged.tolist():
+    for x in range(len(pairs.counts)):
         i, j = int(pairs.first[x]), int(pairs.second[x])
-        shared, score = int(pairs.counts[x]), float(scores[x])
+        shared, score = int(pairs.counts[x]), float(pairs.scores[x])
         common = np.intersect1d(hash_sets[i], hash_sets[j], assume_unique=True)
         result = PairResult(
             a=sources[i].id,

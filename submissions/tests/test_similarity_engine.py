@@ -324,3 +324,36 @@ def test_python_fallback_tokens_equal_tokenize_tokens(name: str) -> None:
     assert [t.kind for t in fallback][:-4] == [
         t.kind for t in code_tokenize(code, "python")
     ]
+
+
+@pytest.mark.parametrize("language", sorted(SUPPORTED_LANGUAGES))
+def test_malformed_code_is_tokenized_without_raising(language: str) -> None:
+    cases = [
+        "\x00abc",
+        "x = '\n",
+        "def f(:\n\treturn\n  x",
+        "'''",
+        "\\\n",
+        "\udcff",
+        "",
+    ]
+    for code in cases:
+        tokens = code_tokenize(code, language)
+        assert all(1 <= t.line <= t.end_line for t in tokens)
+
+
+def test_windows_line_endings_keep_line_numbers() -> None:
+    unix = code_tokenize(programs.PY_ORIGINAL, "python")
+    windows = code_tokenize(programs.PY_ORIGINAL.replace("\n", "\r\n"), "python")
+    assert [(t.kind, t.line) for t in unix] == [(t.kind, t.line) for t in windows]
+
+
+def test_copy_padded_with_unrelated_code_keeps_a_high_score() -> None:
+    # Doubling the copy's size with someone else's code must not dilute the evidence.
+    extra = programs.PY_INDEPENDENT.replace("def ", "def extra_")
+    padded = programs.PY_COPY + "\n\n" + extra
+    sources = [Source("original", programs.PY_ORIGINAL), Source("padded", padded)]
+
+    results = compare(sources, starter=programs.PY_STARTER, language="python")
+
+    assert len(results) == 1 and results[0].score >= 0.8
