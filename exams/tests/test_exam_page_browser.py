@@ -19,6 +19,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -635,3 +636,26 @@ def test_page_modules_encode_audio_and_keep_the_event_queue(live_asgi_server, pa
     assert result["seqs"] == [1, 2, 3]
     assert result["afterError"] == 3
     assert result["afterAck"] == {"pending": 0, "nextSeq": 4, "acked": 3}
+
+
+def test_time_running_out_keeps_the_latest_code_and_ends_the_exam(
+    live_asgi_server, candidate, timed_exam, page, screenshot, settings
+):
+    # The exam window closes 50 s from now, so the session's deadline is then too.
+    timed_exam.ends_at = timezone.now() + timedelta(seconds=50)
+    timed_exam.save(update_fields=["ends_at"])
+    exam_page = ExamPage(page, live_asgi_server, screenshot)
+    session_id = exam_page.start(candidate.username, settings.MEDIA_RETENTION_DAYS)
+    second = timed_exam.problems.order_by("order").last()
+    page.get_by_role("tab", name=f"2. {second.title}").click()
+    page.locator(f"#code-{second.pk}").fill("print(list(reversed([1, 2, 3])))\n")
+    page.get_by_text("Time is up").or_(page.locator("#done-text")).first.wait_for(timeout=70000)
+    done = page.locator("#done-text")
+    done.wait_for(timeout=30000)
+    exam_page.shot(page, "time-ran-out")
+    assert "The time for this exam ran out" in done.inner_text()
+    session = ExamSession.objects.get(pk=session_id)
+    assert session.status == SessionStatus.EXPIRED
+    stored = CodeSubmission.objects.get(session=session, problem=second)
+    assert stored.code == "print(list(reversed([1, 2, 3])))\n"
+    exam_page.assert_no_script_errors()

@@ -498,13 +498,18 @@ async function timeUp() {
 }
 
 // The server says the session is over (409 somewhere, or time ran out): ask it why.
+// At the end time the page's clock may be a little ahead of the server's: ask a few times.
 async function sessionEnded() {
   if (app.ending) return;
-  try {
-    const session = await api.get(`/exams/sessions/${app.session.id}`);
-    if (FINAL_STATUSES.has(session.status)) return finish(session.status, session.end_reason);
-  } catch {
-    // fall through: we know it ended, not why
+  for (let attempt = 0; attempt < 6; attempt += 1) {
+    try {
+      const session = await api.get(`/exams/sessions/${app.session.id}`);
+      if (FINAL_STATUSES.has(session.status)) return finish(session.status, session.end_reason);
+    } catch {
+      // unreachable for now: ask again
+    }
+    if (app.ending) return;
+    await sleep(1000);
   }
   return finish("ended", "");
 }
@@ -534,7 +539,7 @@ async function finish(status, reason) {
   $("connection-banner").hidden = true;
   $("monitor-status").textContent = "Monitoring stopped: camera and microphone are off.";
   let text = END_TEXT[status] || END_TEXT.ended;
-  if (reason && status !== "submitted") text += ` Reason: ${reason}`;
+  if (reason && status === "terminated") text += ` Reason: ${reason}`;
   $("done-text").textContent = text;
   document.body.dataset.endStatus = status;
   if (app.view && status !== "terminated") app.view.clearDrafts();

@@ -3,6 +3,8 @@
 
 import { CodeEditor } from "./editor.js";
 
+const AUTO_SUBMIT_BEFORE_END_MS = 15000;
+
 export const LANGUAGES = [
   ["python", "Python"],
   ["javascript", "JavaScript"],
@@ -43,6 +45,7 @@ export class ExamView {
     this.editors = new Map();
     this.countdownTimer = null;
     this.announced = new Set();
+    this.autoSubmitted = false;
     monitor.beforePaste = () => {
       for (const entry of this.editors.values()) entry.editor.flushTyping();
     };
@@ -219,6 +222,12 @@ export class ExamView {
     const tick = () => {
       const left = endsAt - Date.now();
       element.textContent = `Time left: ${formatRemaining(left)}`;
+      // Shortly before the end, what changed is submitted, so work done in the last minutes
+      // is kept even if the candidate does not finish in time.
+      if (left <= AUTO_SUBMIT_BEFORE_END_MS && left > 0 && !this.autoSubmitted) {
+        this.autoSubmitted = true;
+        this.submitAllChanged().catch(() => {});
+      }
       // Screen readers hear the time only at a few moments, not every second.
       for (const minutes of [10, 5, 1]) {
         if (left <= minutes * 60000 && left > 0 && !this.announced.has(minutes)) {

@@ -173,6 +173,10 @@ export class Monitor {
 
   async sendFrame() {
     if (this.stopped || this.frameInFlight) return;
+    // A stopped or muted camera leaves its last picture in the video element; sending that
+    // would claim a presence nobody sees (the camera_off event says what happened instead).
+    const track = this.camera && this.camera.getVideoTracks()[0];
+    if (!track || track.readyState !== "live" || track.muted) return;
     const capturedAt = new Date();
     const blob = await this.grabber.grab();
     if (!blob) return;
