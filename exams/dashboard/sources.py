@@ -16,6 +16,8 @@ from typing import Any
 from django.apps import apps
 from django.db.models import F, Model, QuerySet
 
+from monitoring.models import Incident
+
 
 def _model(label: str) -> type[Model] | None:
     try:
@@ -63,10 +65,16 @@ def risk_for_session(session: Any) -> Risk:
     if row is None:
         return NO_RISK
     explanation = row.explanation or {}
+    labels = dict(Incident.Kind.choices)
+    contributions = [
+        {**item, "label": labels.get(item.get("kind"), item.get("kind"))}
+        for item in explanation.get("incidents") or []
+        if isinstance(item, dict)
+    ]
     return Risk(
         score=row.score,
         level=row.level,
-        contributions=list(explanation.get("incidents") or []),
+        contributions=contributions,
         formula=explanation.get("formula", ""),
         updated_at=row.updated_at,
     )
