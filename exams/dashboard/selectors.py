@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
 from exams.lifecycle import ACTIVE_STATUSES
-from exams.models import ExamSession, IncidentVerdict, SessionVerdict
+from exams.models import ExamSession, SessionVerdict
 from monitoring.models import Incident
 
 from . import sources
@@ -133,7 +133,3 @@ def recent_incidents(limit: int | None = None) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
-
-
-def incident_verdict_history(incident: Incident) -> list[IncidentVerdict]:
-    return list(incident.verdicts.all())

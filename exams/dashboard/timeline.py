@@ -48,7 +48,6 @@ class Entry:
     audio: list[sources.MediaItem] = field(default_factory=list)
     matches: list[sources.SimilarityMatch] = field(default_factory=list)
     log_seqs: list[int] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
     offset: str = ""  # time since the session started, "+mm:ss"
 
 
@@ -127,7 +126,6 @@ def session_timeline(session: ExamSession, incidents: list[Incident]) -> Timelin
                 title=event.type.replace("_", " "),
                 detail=_event_detail(event.data),
                 anchor=f"event-{event.seq}",
-                data={"seq": event.seq},
             )
         )
     frames = {
