@@ -48,6 +48,7 @@ class Entry:
     audio: list[sources.MediaItem] = field(default_factory=list)
     matches: list[sources.SimilarityMatch] = field(default_factory=list)
     log_seqs: list[int] = field(default_factory=list)
+    code: str = ""  # a submission's code, as submitted
     offset: str = ""  # time since the session started, "+mm:ss"
 
 
@@ -169,6 +170,7 @@ def session_timeline(session: ExamSession, incidents: list[Incident]) -> Timelin
                 f"{submission.problem} v{submission.version}",
                 detail=f"{submission.language}, {submission.size} bytes",
                 anchor=f"submission-{submission.id}",
+                code=submission.code,
             )
         )
     entries.sort(key=lambda entry: (entry.at, LANES.index(entry.lane)))

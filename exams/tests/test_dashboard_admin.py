@@ -117,6 +117,9 @@ def test_review_page_shows_one_timeline_with_evidence(scenario, proctor, web_cli
     assert html.count('<a href="#incident-') >= scenario.session.incidents.count()
     assert "<svg" in html and "Session timeline" in html
     assert "Enrollment frames are not kept" in html
+    # The submitted code itself, behind a disclosure.
+    assert '<details class="submission-code">' in html
+    assert "result.append(items[position])" in html
 
 
 def test_proctor_reviews_but_cannot_edit_logs_results_submissions_exams_or_users(
