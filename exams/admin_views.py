@@ -25,7 +25,7 @@ from . import review_services
 from .admin_forms import IncidentVerdictForm, SessionVerdictForm, TerminateForm, WarnForm
 from .dashboard import charts, selectors, sources, stats
 from .dashboard.timeline import session_timeline
-from .models import ExamSession, IncidentVerdict
+from .models import Exam, ExamSession, IncidentVerdict
 
 
 def _require(request: HttpRequest, *perms: str) -> None:
@@ -45,6 +45,16 @@ def _context(model_admin: Any, request: HttpRequest, **extra: Any) -> dict[str, 
         "can_view_evidence": request.user.has_perm("exams.view_evidence"),
         **extra,
     }
+
+
+def _exam_scope(request: HttpRequest) -> tuple[int | None, list[Exam]]:
+    """The ``?exam=`` the page is limited to (None: all exams), and the exams to choose from."""
+    value = request.GET.get("exam", "")
+    exams = list(Exam.objects.order_by("title").only("pk", "title"))
+    exam_id = int(value) if value.isdigit() else None
+    if exam_id is not None and all(exam.pk != exam_id for exam in exams):
+        raise Http404("No such exam.")
+    return exam_id, exams
 
 
 def _review_url(session_id: Any) -> str:
@@ -167,16 +177,19 @@ def session_terminate(request: HttpRequest, model_admin: Any, session_id: str) -
 @require_GET
 def live(request: HttpRequest, model_admin: Any) -> HttpResponse:
     _require(request, "exams.view_examsession")
+    exam_id, exams = _exam_scope(request)
     context = _context(
         model_admin,
         request,
         title="Live sessions",
+        exam_id=exam_id,
+        exams=exams,
         live_data_url=reverse("admin:exams_examsession_live_data"),
         live_token_url=reverse("admin:exams_examsession_live_token"),
         review_url_template=_review_url("00000000-0000-0000-0000-000000000000"),
         refresh_seconds=settings.REVIEW_LIVE_REFRESH_SECONDS,
-        sessions=selectors.live_sessions(),
-        recent=selectors.recent_incidents(),
+        sessions=selectors.live_sessions(exam_id=exam_id),
+        recent=selectors.recent_incidents(exam_id=exam_id),
         kind_labels=dict(Incident.Kind.choices),
     )
     return TemplateResponse(request, "admin/exams/examsession/live.html", context)
@@ -186,8 +199,12 @@ def live(request: HttpRequest, model_admin: Any) -> HttpResponse:
 def live_data(request: HttpRequest, model_admin: Any) -> JsonResponse:
     """The live page's snapshot (also its fallback when the websocket is down)."""
     _require(request, "exams.view_examsession")
+    exam_id, _exams = _exam_scope(request)
     return JsonResponse(
-        {"sessions": selectors.live_sessions(), "incidents": selectors.recent_incidents()}
+        {
+            "sessions": selectors.live_sessions(exam_id=exam_id),
+            "incidents": selectors.recent_incidents(exam_id=exam_id),
+        }
     )
 
 
@@ -210,15 +227,18 @@ def live_token(request: HttpRequest, model_admin: Any) -> JsonResponse:
 @require_GET
 def statistics(request: HttpRequest, model_admin: Any) -> HttpResponse:
     _require(request, "exams.view_examsession", "monitoring.view_incident")
-    over_time = stats.incidents_over_time(days=settings.REVIEW_STATS_DAYS)
-    risk_rows = stats.risk_per_exam()
-    verdict_rows = stats.verdicts_per_kind()
+    exam_id, exams = _exam_scope(request)
+    over_time = stats.incidents_over_time(days=settings.REVIEW_STATS_DAYS, exam_id=exam_id)
+    risk_rows = stats.risk_per_exam(exam_id=exam_id)
+    verdict_rows = stats.verdicts_per_kind(exam_id=exam_id)
     level_labels = {"high": "High", "medium": "Medium", "low": "Low", "": "Not scored"}
     status_labels = dict(Incident.ReviewStatus.choices)
     context = _context(
         model_admin,
         request,
         title="Review statistics",
+        exam_id=exam_id,
+        exams=exams,
         days=settings.REVIEW_STATS_DAYS,
         over_time=over_time,
         over_time_svg=charts.stacked_columns(over_time.days, over_time.series, over_time.labels),

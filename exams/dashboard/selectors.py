@@ -82,9 +82,12 @@ def review_state(latest_verdict: str | None, unreviewed: int, total: int) -> tup
     return "incidents-reviewed", "Incidents reviewed"
 
 
-def live_sessions() -> list[dict[str, Any]]:
-    """Active sessions, riskiest first, as plain data for the live page and its JSON."""
-    queryset = sessions_for_triage(ExamSession.objects.filter(status__in=ACTIVE_STATUSES))
+def live_sessions(*, exam_id: int | None = None) -> list[dict[str, Any]]:
+    """Active sessions (of one exam if given), riskiest first, as plain data."""
+    active = ExamSession.objects.filter(status__in=ACTIVE_STATUSES)
+    if exam_id is not None:
+        active = active.filter(exam_id=exam_id)
+    queryset = sessions_for_triage(active)
     rows = list(queryset.order_by(*TRIAGE_ORDERING)[:500])
     open_counts = dict(
         Incident.objects.filter(session__in=[r.pk for r in rows], ended_at__isnull=True)
@@ -112,11 +115,14 @@ def live_sessions() -> list[dict[str, Any]]:
     ]
 
 
-def recent_incidents(limit: int | None = None) -> list[dict[str, Any]]:
+def recent_incidents(
+    *, limit: int | None = None, exam_id: int | None = None
+) -> list[dict[str, Any]]:
     limit = limit or settings.REVIEW_LIVE_RECENT_INCIDENTS
-    rows = Incident.objects.select_related("session__candidate__candidate_profile").order_by(
-        "-created_at", "-pk"
-    )[:limit]
+    rows = Incident.objects.select_related("session__candidate__candidate_profile")
+    if exam_id is not None:
+        rows = rows.filter(session__exam_id=exam_id)
+    rows = rows.order_by("-created_at", "-pk")[:limit]
     return [
         {
             "id": row.pk,

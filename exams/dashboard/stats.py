@@ -24,12 +24,18 @@ class IncidentsOverTime:
     labels: dict[str, str]
 
 
-def incidents_over_time(*, days: int) -> IncidentsOverTime:
+def _incidents(exam_id: int | None):  # noqa: ANN202
+    rows = Incident.objects.all()
+    return rows.filter(session__exam_id=exam_id) if exam_id is not None else rows
+
+
+def incidents_over_time(*, days: int, exam_id: int | None = None) -> IncidentsOverTime:
     today = timezone.localdate()
     first = today - timedelta(days=days - 1)
     axis = [first + timedelta(days=i) for i in range(days)]
     rows = (
-        Incident.objects.filter(started_at__date__gte=first)
+        _incidents(exam_id)
+        .filter(started_at__date__gte=first)
         .annotate(day=TruncDate("started_at"))
         .values_list("day", "kind")
         .annotate(n=Count("pk"))
@@ -59,10 +65,11 @@ class ExamRisk:
         return self.levels.get("", 0)
 
 
-def risk_per_exam() -> list[ExamRisk]:
-    rows = sources.risk_annotate(ExamSession.objects.all()).values_list(
-        "exam__title", "risk_score", "risk_level"
-    )
+def risk_per_exam(*, exam_id: int | None = None) -> list[ExamRisk]:
+    sessions = ExamSession.objects.all()
+    if exam_id is not None:
+        sessions = sessions.filter(exam_id=exam_id)
+    rows = sources.risk_annotate(sessions).values_list("exam__title", "risk_score", "risk_level")
     by_exam: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"levels": defaultdict(int), "buckets": [0] * len(RISK_BUCKETS), "scores": []}
     )
@@ -100,10 +107,12 @@ class KindVerdicts:
         return self.counts.get("confirmed", 0) / self.reviewed if self.reviewed else None
 
 
-def verdicts_per_kind() -> list[KindVerdicts]:
+def verdicts_per_kind(*, exam_id: int | None = None) -> list[KindVerdicts]:
     """For each incident kind, how reviewers judged what the detectors raised."""
     counts: dict[str, dict[str, int]] = defaultdict(dict)
-    rows = Incident.objects.values_list("kind", "review_status").annotate(n=Count("pk")).order_by()
+    rows = (
+        _incidents(exam_id).values_list("kind", "review_status").annotate(n=Count("pk")).order_by()
+    )
     for kind, status, n in rows:
         counts[kind][status] = n
     labels = dict(Incident.Kind.choices)

@@ -283,6 +283,14 @@ def test_live_page_and_snapshot_show_active_sessions(
     snapshot = client.get(f"{LIST}live/data.json").json()
     assert [s["id"] for s in snapshot["sessions"]] == [str(session.pk)]
     assert snapshot["sessions"][0]["candidate"] == "Alice"
+    # Limited to one exam: the page, its snapshot and its websocket feed.
+    other_exam = Exam.objects.create(title="Other exam", duration_minutes=30)
+    scoped = client.get(f"{LIST}live/", {"exam": other_exam.pk}).content.decode()
+    assert f'data-session="{session.pk}"' not in scoped
+    assert f'data-ws-path="/ws/proctor/?exam={other_exam.pk}"' in scoped
+    assert client.get(f"{LIST}live/data.json", {"exam": other_exam.pk}).json()["sessions"] == []
+    assert len(client.get(f"{LIST}live/data.json", {"exam": exam.pk}).json()["sessions"]) == 1
+    assert client.get(f"{LIST}live/", {"exam": 999999}).status_code == 404
 
 
 def test_statistics_page_draws_the_three_charts(scenario, proctor, web_client_for):
@@ -307,6 +315,10 @@ def test_statistics_page_draws_the_three_charts(scenario, proctor, web_client_fo
     assert rows["code_similarity"].counts == {"unreviewed": 2}
     over_time = response.context["over_time"]
     assert sum(over_time.series["code_similarity"]) == 2
+    other_exam = Exam.objects.create(title="Other exam", duration_minutes=30)
+    scoped = client.get(f"{LIST}statistics/", {"exam": other_exam.pk})
+    assert scoped.context["verdict_rows"] == []
+    assert scoped.context["over_time"].series == {}
 
 
 def test_warn_and_terminate_from_the_review_page(
