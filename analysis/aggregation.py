@@ -127,6 +127,7 @@ class KindState:
     """JSON-serialisable state of one kind in one session (stored in AggregationState)."""
 
     last_at: str | None = None
+    last_negative_at: str | None = None
     run_start: str | None = None
     run_end: str | None = None
     run_items: int = 0
@@ -183,21 +184,71 @@ def _reset_run(state: KindState) -> list[dict[str, Any]]:
 def fold(kind: str, state: KindState, rule: Rule, obs: Observation) -> Step:
     """Fold one observation into ``state`` (mutated) and say what to do with incidents.
 
-    Observations older than the last one folded are ignored (``Step.ignored``): a late item
-    cannot rewrite a run that has moved on; its media is released.
+    An observation older than the last one folded (a retried upload, a second worker) joins the
+    current run when it is positive and later than the last negative seen; otherwise it is
+    ignored (``Step.ignored``) and its media released: a late item cannot undo what was decided.
     """
     if obs.value is None:
         return Step()
     if state.last_at is not None and obs.at < _dt(state.last_at):
-        return Step(released=[obs.ref], ignored=True)
+        return _fold_late(kind, state, rule, obs)
     state.last_at = _iso(obs.at)
     if rule.mode == WINDOWED:
         return _fold_windowed(kind, state, rule, obs)
     return _fold_run(kind, state, rule, obs)
 
 
+def _fold_late(kind: str, state: KindState, rule: Rule, obs: Observation) -> Step:
+    after_negative = state.last_negative_at is None or obs.at > _dt(state.last_negative_at)
+    if not obs.value:
+        if state.last_negative_at is None or obs.at > _dt(state.last_negative_at):
+            state.last_negative_at = _iso(obs.at)
+        return Step(released=[obs.ref], ignored=True)
+    if rule.mode == WINDOWED or state.run_start is None or not after_negative:
+        return Step(released=[obs.ref], ignored=True)
+    state.run_start = min(state.run_start, _iso(obs.at), key=_dt)
+    state.run_items += 1
+    state.run_weight_s += obs.weight_s
+    if state.incident_id is not None:
+        state.incident_positives += 1
+        state.incident_judged += 1
+        return Step(
+            action=Extended(
+                kind,
+                state.incident_id,
+                _dt(state.run_end or state.last_at or _iso(obs.until)),
+                [obs.ref],
+                state.incident_positives,
+                state.incident_judged,
+            )
+        )
+    state.run_refs.append(obs.ref)
+    return _qualify(kind, state, rule)
+
+
+def _qualify(kind: str, state: KindState, rule: Rule) -> Step:
+    if rule.mode == VOICE:
+        qualifies = state.run_weight_s >= rule.min_s
+    else:
+        span = (_dt(state.run_end) - _dt(state.run_start)).total_seconds()
+        qualifies = span >= rule.min_s and state.run_items >= rule.min_items
+    if not qualifies:
+        return Step()
+    action = Opened(
+        kind,
+        _dt(state.run_start),
+        _dt(state.run_end),
+        list(state.run_refs),
+        state.run_items,
+        state.run_items,
+    )
+    state.run_refs = []
+    return Step(action=action)
+
+
 def _fold_run(kind: str, state: KindState, rule: Rule, obs: Observation) -> Step:
     if not obs.value:
+        state.last_negative_at = _iso(obs.at)
         released = _reset_run(state)
         return Step(released=released + [obs.ref])
     if state.run_start is None:
@@ -219,23 +270,7 @@ def _fold_run(kind: str, state: KindState, rule: Rule, obs: Observation) -> Step
             )
         )
     state.run_refs.append(obs.ref)
-    if rule.mode == VOICE:
-        qualifies = state.run_weight_s >= rule.min_s
-    else:
-        span = (_dt(state.run_end) - _dt(state.run_start)).total_seconds()
-        qualifies = span >= rule.min_s and state.run_items >= rule.min_items
-    if not qualifies:
-        return Step()
-    action = Opened(
-        kind,
-        _dt(state.run_start),
-        _dt(state.run_end),
-        list(state.run_refs),
-        state.run_items,
-        state.run_items,
-    )
-    state.run_refs = []
-    return Step(action=action)
+    return _qualify(kind, state, rule)
 
 
 def _fold_windowed(kind: str, state: KindState, rule: Rule, obs: Observation) -> Step:

@@ -219,12 +219,36 @@ def test_exam_policy_thresholds_apply(session) -> None:
     assert len(_incidents(session, "no_face")) == 1
 
 
-def test_late_results_do_not_rewrite_a_run(session) -> None:
-    frame_result(session, 10, labels=["no_face"])
-    late = frame_result(session, 2, labels=["no_face"])
-    frame_result(session, 13, labels=["no_face"])
-    assert _incidents(session, "no_face") == []  # 10 -> 13 is 3 s; the late frame is ignored
+def test_a_late_positive_joins_the_run_it_belongs_to(session) -> None:
+    frame_result(session, 0)
+    frame_result(session, 6, labels=["no_face"])
+    frame_result(session, 9, labels=["no_face"])
+    assert _incidents(session, "no_face") == []  # 6 -> 9 is 3 s
+    late = frame_result(session, 3, labels=["no_face"])  # a retried upload, or a second worker
+    [incident] = _incidents(session, "no_face")
+    assert incident.started_at == t0(session) + timedelta(seconds=3)
+    assert incident.ended_at == t0(session) + timedelta(seconds=9)
+    assert late.media_id in _evidence_ids(incident)
+
+
+def test_a_late_item_cannot_reach_across_a_negative(
+    session, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        frame_result(session, 10)
+        frame_result(session, 12, labels=["no_face"])
+        frame_result(session, 15, labels=["no_face"])
+        late = frame_result(session, 2, labels=["no_face"])  # before the face at 10
+    assert _incidents(session, "no_face") == []
     assert MediaItem.objects.get(pk=late.media_id).file_deleted_at is not None
+
+
+def test_a_late_negative_does_not_undo_an_incident(session) -> None:
+    for s in (0, 3, 6):
+        frame_result(session, s, labels=["no_face"])
+    frame_result(session, 4)  # arrives after the incident was opened
+    [incident] = _incidents(session, "no_face")
+    assert len(incident.evidence) == 3
 
 
 def test_dismissed_incident_is_not_extended_by_a_new_run(session) -> None:
