@@ -12,6 +12,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from conftest import PASSWORD
@@ -44,6 +45,10 @@ def page():  # noqa: ANN201
             yield context.new_page()
             context.close()
             browser.close()
+            # While Playwright's loop runs, Django keeps this test's connections per context,
+            # apart from the ones pytest-django closes: close them here, or PostgreSQL
+            # cannot drop the test database at the end.
+            connections.close_all()
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
