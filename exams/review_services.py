@@ -47,7 +47,11 @@ def incident_verdict_record(
         raise InvalidInputError(f"Unknown verdict {verdict!r}.", code="invalid_verdict")
     notes = _clean_notes(notes)
     # Lock the incident so two reviewers saving at once get a well-defined "latest".
-    incident = Incident.objects.select_for_update().select_related("session").get(pk=incident.pk)
+    incident = (
+        Incident.objects.select_for_update(of=("self",))
+        .select_related("session")
+        .get(pk=incident.pk)
+    )
     row = IncidentVerdict.objects.create(
         incident=incident, verdict=verdict, notes=notes, reviewer=reviewer
     )
