@@ -115,3 +115,8 @@ def client_for() -> Callable[[User], APIClient]:
         return client
 
     return make
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Run browser tests last: Playwright's loop must not precede the async websocket tests."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

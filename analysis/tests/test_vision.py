@@ -506,4 +506,8 @@ def test_noise_strips_do_not_crash(pipeline: FramePipeline) -> None:
     rng = np.random.default_rng(1)
     for shape in [(32, 4000, 3), (4000, 32, 3), (33, 700, 3)]:
         result = pipeline.analyze(rng.integers(0, 255, shape, dtype=np.uint8))
-        assert result.ok and result.face_count == 0
+        # The promise is a finished analysis with sane boxes; what a detector makes of
+        # random noise is not specified.
+        assert result.ok
+        for face in result.faces:
+            assert all(np.isfinite([face.x, face.y, face.w, face.h]))

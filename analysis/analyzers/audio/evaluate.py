@@ -7,7 +7,7 @@ The manifest format is ../shared/media's (tab-separated; ``labels`` holds ``key=
 separated by ``;``). Predictions use the manifest's keys: ``speech``, ``speakers``,
 ``background_voice`` and ``person`` (the first audio item of each person id is that person's
 voice enrollment). ``--diagnostics`` prints the quantities the default thresholds were chosen
-from (see docs/ANALYZERS_audio.md), measured on every file of the set.
+from (see docs/ANALYZERS.md), measured on every file of the set.
 """
 
 from __future__ import annotations

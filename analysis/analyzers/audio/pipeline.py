@@ -25,7 +25,7 @@ _DBFS_FLOOR = -120.0  # digital silence: a finite number keeps results JSON-seri
 @dataclass(frozen=True)
 class AudioConfig:
     """Thresholds of the audio pipeline. Defaults were chosen on the whole shared media set
-    (see docs/ANALYZERS_audio.md); an accommodation can turn checks down or off per candidate.
+    (see docs/ANALYZERS.md); an accommodation can turn checks down or off per candidate.
     """
 
     # Silero hysteresis (Silero's own defaults).
