@@ -78,15 +78,6 @@ def _log_ref(seq: int) -> dict[str, Any]:
     return {"type": "log", "seq": seq}
 
 
-def _paste_size(payload: dict[str, Any]) -> int:
-    for key in ("size", "length", "chars"):
-        value = payload.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return int(value)
-    text = payload.get("text")
-    return len(text) if isinstance(text, str) else 0
-
-
 class _Deriver:
     def __init__(self, monitor: SessionMonitor, policy: dict[str, Any]) -> None:
         self.monitor = monitor
@@ -120,8 +111,11 @@ class _Deriver:
             )
         elif log.type in END_TO_START:
             self._close(END_TO_START[log.type], log)
-        elif log.type == EventType.PASTE:
-            self._paste(log)
+        elif log.type in (EventType.PASTE, EventType.EDITOR_ACTIVITY):
+            # A paste is judged against the candidate's own typing around it (submissions app).
+            from submissions.editor import editor_log_assess
+
+            editor_log_assess(session=self.session, log=log)
         elif log.type == EventType.DISPLAYS_CHANGED:
             self._displays(log)
         if self.last_ts is None or ts > self.last_ts:
@@ -158,23 +152,6 @@ class _Deriver:
                 severity=severity_for(rule.severity, duration, threshold),
                 details=details,
                 evidence=[_log_ref(state["seq"]), _log_ref(log.seq)],
-            )
-
-    def _paste(self, log: MonitoringLog) -> None:
-        size = _paste_size(log.payload)
-        threshold = int(self.policy.get("paste_size_threshold_chars", 200))
-        if size > threshold:
-            incident_create(
-                session=self.session,
-                kind=Incident.Kind.LARGE_PASTE,
-                source=Incident.Source.BROWSER,
-                started_at=log.client_ts,
-                ended_at=log.client_ts,
-                severity=Incident.Severity.HIGH
-                if size > 5 * threshold
-                else Incident.Severity.MEDIUM,
-                details={"size": size, "threshold_chars": threshold},
-                evidence=[_log_ref(log.seq)],
             )
 
     def _displays(self, log: MonitoringLog) -> None:
