@@ -17,6 +17,8 @@ def media_upload_to(instance: MediaItem, filename: str) -> str:
 class MediaKind(models.TextChoices):
     FRAME = "frame", "Webcam frame"
     AUDIO = "audio", "Audio chunk"
+    # Kept as evidence so a reviewer can compare the enrolled face with a flagged frame.
+    ENROLLMENT = "enroll", "Enrollment frame"
 
 
 class MediaItem(models.Model):
@@ -126,8 +128,10 @@ class ResultLabel(models.Model):
 class Enrollment(models.Model):
     """The candidate's identity (face) or voice template for one session.
 
-    Biometric data: the embedding only (never the enrollment media), deleted with the session.
-    A new enrollment of the same kind replaces the previous one.
+    Biometric data, deleted with the session. The face enrollment frames themselves are kept
+    as evidence media (``MediaKind.ENROLLMENT``) under the same retention as other evidence, so
+    a reviewer can put them beside a frame flagged as a mismatch (ANALYSIS_KEEP_ENROLLMENT_FRAMES
+    turns that off). A new enrollment of the same kind replaces the previous one.
     """
 
     class Kind(models.TextChoices):

@@ -168,7 +168,11 @@ def session_reanalyze(*, session: Any) -> dict[str, int]:
     order, so the aggregator sees the items as they happened.
     """
     media = list(
-        MediaItem.objects.filter(session=session, file_deleted_at__isnull=True)
+        MediaItem.objects.filter(
+            session=session,
+            kind__in=[MediaKind.FRAME, MediaKind.AUDIO],
+            file_deleted_at__isnull=True,
+        )
         .exclude(file="")
         .order_by("captured_at", "pk")
     )

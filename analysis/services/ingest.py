@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from datetime import datetime, timedelta
@@ -173,8 +174,47 @@ def enrollment_face_create(*, session: ExamSession, images: list[bytes]) -> Enro
             "samples_used": outcome.samples_used,
         },
     )
+    if settings.ANALYSIS_KEEP_ENROLLMENT_FRAMES:
+        _enrollment_frames_replace(session=session, images=images)
     logger.info("analysis: face enrolled for session %s", session.pk)
     return enrollment
+
+
+@transaction.atomic
+def _enrollment_frames_replace(*, session: ExamSession, images: list[bytes]) -> None:
+    """Keep the accepted enrollment frames as evidence, replacing an earlier enrollment's."""
+    storage = MediaItem._meta.get_field("file").storage
+    old = list(
+        MediaItem.objects.filter(
+            session=session, kind=MediaKind.ENROLLMENT, file_deleted_at__isnull=True
+        )
+    )
+    old_names = [item.file.name for item in old if item.file]
+    MediaItem.objects.filter(pk__in=[item.pk for item in old]).update(
+        file_deleted_at=timezone.now()
+    )
+    now = timezone.now()
+    for data in images:
+        header = runner.image_header_check(data)
+        media = MediaItem(
+            session=session,
+            kind=MediaKind.ENROLLMENT,
+            content_type=header.content_type,
+            size_bytes=len(data),
+            width=header.width,
+            height=header.height,
+            captured_at=now,
+            is_evidence=True,
+        )
+        media.file.save(f"enroll.{header.extension}", ContentFile(data), save=False)
+        media.save()
+
+    def delete_old_files() -> None:
+        for name in old_names:
+            with contextlib.suppress(OSError):
+                storage.delete(name)
+
+    transaction.on_commit(delete_old_files)
 
 
 def enrollment_voice_create(*, session: ExamSession, data: bytes) -> Enrollment:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from analysis.aggregation import KindState
-from analysis.models import AggregationState, MediaItem
+from analysis.models import AggregationState, MediaItem, MediaKind
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,10 @@ def session_media_finalize(*, session: Any) -> int:
     """
     if session.is_active:
         return 0
-    if MediaItem.objects.filter(session=session, result__isnull=True).exists():
+    unanalyzed = MediaItem.objects.filter(session=session, result__isnull=True).exclude(
+        kind=MediaKind.ENROLLMENT
+    )
+    if unanalyzed.exists():
         return 0  # the worker still has items of this session to analyze
     held = pending_media_ids(session)
     AggregationState.objects.filter(session=session).delete()

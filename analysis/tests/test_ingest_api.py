@@ -287,7 +287,20 @@ def test_face_enrollment_stores_a_template(client, session, shared_media) -> Non
     assert "template" not in body
     enrollment = Enrollment.objects.get(session=session, kind="face")
     assert len(enrollment.template) > 100
-    assert not MediaItem.objects.exists()  # enrollment frames are not kept
+    # The accepted frames are kept as evidence, for the reviewer's side-by-side comparison,
+    # and never queued for analysis.
+    kept = list(MediaItem.objects.filter(session=session))
+    assert [(m.kind, m.is_evidence, m.has_file) for m in kept] == [("enroll", True, True)] * 2
+    assert not AnalysisResult.objects.filter(media__in=kept).exists()
+    # Enrolling again replaces them.
+    again = client.post(
+        ENROLL_FACE,
+        {"session_id": str(session.pk), "images": [base64.b64encode(frames[0]).decode()]},
+        format="json",
+    )
+    assert again.status_code == 201
+    live = MediaItem.objects.filter(session=session, file_deleted_at__isnull=True)
+    assert live.count() == 1
 
 
 @pytest.mark.parametrize(

@@ -155,7 +155,7 @@ def submissions(session: Any) -> list[Submission]:
 # --------------------------------------------------------------------------- media
 
 
-MEDIA_KINDS = ("frame", "audio")
+MEDIA_KINDS = ("frame", "audio", "enroll")
 
 
 @dataclass(frozen=True)
@@ -224,12 +224,20 @@ def media_for_session(
 
 
 def enrollment_frames(session: Any) -> list[MediaItem]:
-    """Frames kept from identity enrollment.
+    """Frames kept from the session's face enrollment (evidence media of kind ``enroll``).
 
-    The engine stores only the face template (an embedding) and deletes enrollment frames on
-    purpose, so there are none to show; the page says so instead of showing a blank.
+    Empty when the deployment keeps only the template (ANALYSIS_KEEP_ENROLLMENT_FRAMES=0) or
+    the frames were purged; the page then says so instead of showing a blank.
     """
-    return []
+    model = media_model()
+    if model is None:
+        return []
+    rows = (
+        model.objects.filter(session=session, kind="enroll", file_deleted_at__isnull=True)
+        .exclude(file="")
+        .order_by("pk")
+    )
+    return [_media_item(row) for row in rows]
 
 
 def media_rows_with_files() -> QuerySet | None:

@@ -116,7 +116,7 @@ def test_review_page_shows_one_timeline_with_evidence(scenario, proctor, web_cli
     # The risk explanation lists every incident with its weight and contribution.
     assert html.count('<a href="#incident-') >= scenario.session.incidents.count()
     assert "<svg" in html and "Session timeline" in html
-    assert "Enrollment frames are not kept" in html
+    assert "No enrollment frames are kept" in html
     # The submitted code itself, behind a disclosure.
     assert '<details class="submission-code">' in html
     assert "result.append(items[position])" in html
@@ -378,3 +378,17 @@ def test_list_and_live_snapshot_queries_do_not_grow_with_sessions(
     add_sessions(8, 1)
     after = (queries(LIST), queries(f"{LIST}live/data.json"))
     assert after == before
+
+
+def test_enrollment_frames_stand_beside_a_mismatch(scenario, proctor, web_client_for):
+    from django.utils import timezone
+
+    from exams.tests.dashboard_scenario import media_create
+
+    enrolled = media_create(scenario.session, "enroll", b"\xff\xd8 enrollment", timezone.now())
+    response = web_client_for(proctor).get(review_url(scenario.session))
+    html = response.content.decode()
+    assert "No enrollment frames are kept" not in html
+    assert f"{LIST}evidence/enroll/{enrolled.pk}/" in html
+    image = web_client_for(proctor).get(f"{LIST}evidence/enroll/{enrolled.pk}/")
+    assert image.status_code == 200

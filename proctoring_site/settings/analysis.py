@@ -23,6 +23,10 @@ ANALYSIS_ENROLL_MAX_FRAMES = env_int("ANALYSIS_ENROLL_MAX_FRAMES", 8)
 ANALYSIS_KEEP_NON_EVIDENCE_MEDIA = env_bool("ANALYSIS_KEEP_NON_EVIDENCE_MEDIA", False)
 # Media that failed to decode is deleted by default; keep it to debug a misbehaving client.
 ANALYSIS_KEEP_FAILED_MEDIA = env_bool("ANALYSIS_KEEP_FAILED_MEDIA", False)
+# The accepted face-enrollment frames are kept as evidence (purged like other evidence) so a
+# reviewer can compare them with a frame flagged as an identity mismatch. 0: keep only the
+# template.
+ANALYSIS_KEEP_ENROLLMENT_FRAMES = env_bool("ANALYSIS_KEEP_ENROLLMENT_FRAMES", True)
 
 # Two incidents of the same kind closer than this (seconds) are merged into one.
 ANALYSIS_MERGE_GAP_S = env_float("ANALYSIS_MERGE_GAP_S", 10.0)
