@@ -21,6 +21,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from submissions.editor import editor_log_assess
+
 from .incidents import incident_create, incident_update
 from .models import EventType, Incident, MonitoringLog, SessionMonitor
 
@@ -113,8 +115,6 @@ class _Deriver:
             self._close(END_TO_START[log.type], log)
         elif log.type in (EventType.PASTE, EventType.EDITOR_ACTIVITY):
             # A paste is judged against the candidate's own typing around it (submissions app).
-            from submissions.editor import editor_log_assess
-
             editor_log_assess(session=self.session, log=log)
         elif log.type == EventType.DISPLAYS_CHANGED:
             self._displays(log)

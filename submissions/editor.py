@@ -184,6 +184,18 @@ def editor_log_assess(*, session: ExamSession, log: MonitoringLog) -> list[Incid
     """
     if log.type not in (EventType.PASTE, EventType.EDITOR_ACTIVITY):
         return []
+    evidence = {"type": "log", "seq": log.seq}
+    own = editor_events_parse(
+        event_type=log.type,
+        at=log.client_ts,
+        data=log.payload if isinstance(log.payload, dict) else {},
+        evidence=evidence,
+    )
+    # This runs for every editor report on the ingest path: only a paste or insertion of at
+    # least the threshold can become an incident, so most reports need no look-back query.
+    min_chars = int(session.policy.get("paste_size_threshold_chars", 200))
+    if not any(e.kind in (PASTE, INSERT) and e.chars >= min_chars for e in own):
+        return []
     window = timedelta(seconds=settings.LARGE_PASTE_WINDOW_S)
     earlier = MonitoringLog.objects.filter(
         session=session,
@@ -191,9 +203,9 @@ def editor_log_assess(*, session: ExamSession, log: MonitoringLog) -> list[Incid
         client_ts__gte=log.client_ts - window,
         client_ts__lte=log.client_ts,
     ).exclude(pk=log.pk)
-    events = [
+    typed_before = [
         event
-        for row in [*earlier, log]
+        for row in earlier
         for event in editor_events_parse(
             event_type=row.type,
             at=row.client_ts,
@@ -201,6 +213,6 @@ def editor_log_assess(*, session: ExamSession, log: MonitoringLog) -> list[Incid
             evidence={"type": "log", "seq": row.seq},
         )
         # Typing from any earlier report counts; pastes only from this log.
-        if event.kind == TYPING or row is log
+        if event.kind == TYPING
     ]
-    return editor_events_assess(session=session, events=events)
+    return editor_events_assess(session=session, events=[*typed_before, *own])
