@@ -169,10 +169,27 @@ def stored_rows(session_ids: list[str]) -> int:
 @dataclass
 class Stats:
     latencies: list[float] = field(default_factory=list)
+    connect_latencies: list[float] = field(default_factory=list)
+    answered_at: list[float] = field(default_factory=list)
     requests: int = 0
     events_sent: int = 0
     events_accepted: int = 0
     errors: dict[str, int] = field(default_factory=dict)
+    started: float = 0.0
+
+    def record(self, latency: float) -> None:
+        self.latencies.append(latency)
+        self.answered_at.append(time.monotonic())
+
+    def windows(self, started: float, width: float) -> list[str]:
+        """p99 per ``width`` seconds of the run: a tail at the start is a warm-up."""
+        buckets: dict[int, list[float]] = {}
+        for at, latency in zip(self.answered_at, self.latencies, strict=True):
+            buckets.setdefault(int((at - started) // width), []).append(latency * 1000)
+        return [
+            f"{int(k * width)}-{int((k + 1) * width)}s:{percentile(v, 0.99):.0f}"
+            for k, v in sorted(buckets.items())
+        ]
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -329,7 +346,7 @@ async def candidate_loop(
                 client.close()
                 client = KeepAliveClient(client.port, token)
             else:
-                stats.latencies.append(time.perf_counter() - started)
+                stats.record(time.perf_counter() - started)
                 if status == 200:
                     stats.events_accepted += len(json.loads(payload)["accepted"])
                 else:
@@ -360,29 +377,39 @@ def _page_events(seq: int, tick: int, batch_every: int) -> tuple[int, list[dict]
     return seq, events
 
 
+async def page_connect_ws(
+    index: int, session_id: str, token: str, args: argparse.Namespace, stats: Stats
+) -> WebSocketClient | None:
+    """Open and authenticate one page's ``ws/exam/<session>/`` socket (spread over a second)."""
+    port = args.base_port + index % args.workers
+    await asyncio.sleep((index / max(1, args.candidates_now)) % 1.0)
+    client = WebSocketClient(port, f"/ws/exam/{session_id}/")
+    started = time.perf_counter()
+    try:
+        await asyncio.wait_for(client.connect(), timeout=args.connect_timeout)
+        await client.send_json({"type": "auth", "token": token})
+        ready = await asyncio.wait_for(client.receive_json(), timeout=args.connect_timeout)
+        if ready.get("event") != "ready":
+            raise ConnectionError(f"not ready: {ready}")
+    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
+        stats.error(f"connect_{type(exc).__name__}: {str(exc)[:80]}")
+        client.close()
+        return None
+    stats.connect_latencies.append(time.perf_counter() - started)
+    return client
+
+
 async def candidate_loop_ws(
     index: int,
     session_id: str,
-    token: str,
+    client: WebSocketClient,
     args: argparse.Namespace,
     stats: Stats,
     stop_at: float,
     sent_seqs: dict[str, int],
 ) -> None:
-    """The same page over ``ws/exam/<session>/``: authenticate once, then events -> acks."""
-    port = args.base_port + index % args.workers
+    """The same page over its socket: a message per tick, each answered by an ack."""
     await asyncio.sleep((index / max(1, args.candidates_now)) % 1.0)
-    client = WebSocketClient(port, f"/ws/exam/{session_id}/")
-    try:
-        await asyncio.wait_for(client.connect(), timeout=args.timeout)
-        await client.send_json({"type": "auth", "token": token})
-        ready = await asyncio.wait_for(client.receive_json(), timeout=args.timeout)
-        if ready.get("event") != "ready":
-            raise ConnectionError(f"not ready: {ready}")
-    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
-        stats.error(f"connect_{type(exc).__name__}")
-        client.close()
-        return
     seq = 0
     tick = 0
     next_at = time.monotonic()
@@ -400,7 +427,7 @@ async def candidate_loop_ws(
                 stats.events_sent += len(events)
                 sent_seqs[session_id] = seq
                 break
-            stats.latencies.append(time.perf_counter() - started)
+            stats.record(time.perf_counter() - started)
             if reply.get("event") == "ack":
                 stats.events_accepted += len(reply["data"]["accepted"])
             else:
@@ -426,15 +453,32 @@ async def run_step(
 ) -> tuple[Stats, float, dict[str, int]]:
     stats = Stats()
     sent: dict[str, int] = {}
-    started = time.monotonic()
-    stop_at = started + args.duration
-    loop_for = candidate_loop_ws if args.transport == "ws" else candidate_loop
-    await asyncio.gather(
-        *(
-            loop_for(i, sid, token, args, stats, stop_at, sent)
-            for i, (sid, token) in enumerate(sessions)
+    if args.transport == "ws":
+        # Every page connects first (an exam's start); the timed run begins once all did.
+        clients = await asyncio.gather(
+            *(
+                page_connect_ws(i, sid, token, args, stats)
+                for i, (sid, token) in enumerate(sessions)
+            )
         )
-    )
+        started = stats.started = time.monotonic()
+        stop_at = started + args.duration
+        await asyncio.gather(
+            *(
+                candidate_loop_ws(i, sid, client, args, stats, stop_at, sent)
+                for i, ((sid, _token), client) in enumerate(zip(sessions, clients, strict=True))
+                if client is not None
+            )
+        )
+    else:
+        started = stats.started = time.monotonic()
+        stop_at = started + args.duration
+        await asyncio.gather(
+            *(
+                candidate_loop(i, sid, token, args, stats, stop_at, sent)
+                for i, (sid, token) in enumerate(sessions)
+            )
+        )
     return stats, time.monotonic() - started, sent
 
 
@@ -452,6 +496,9 @@ def main() -> None:
     )
     parser.add_argument("--base-port", type=int, default=8710)
     parser.add_argument("--timeout", type=float, default=10.0, help="request timeout (s)")
+    parser.add_argument(
+        "--connect-timeout", type=float, default=30.0, help="websocket connect+auth timeout (s)"
+    )
     parser.add_argument(
         "--database-url",
         default="postgres://postgres@127.0.0.1:5432/proctoring_ingest_bench",
@@ -517,6 +564,12 @@ def main() -> None:
                 "lost_events": sent_total - rows,
                 "loadavg_1m_before_after": [round(load_before, 2), round(load_after, 2)],
             }
+            result["p99_ms_per_5s"] = stats.windows(stats.started, 5.0)
+            if stats.connect_latencies:
+                connect = [v * 1000 for v in stats.connect_latencies]
+                result["connect_p50_ms"] = round(percentile(connect, 0.50), 1)
+                result["connect_p99_ms"] = round(percentile(connect, 0.99), 1)
+                result["connect_max_ms"] = round(max(connect), 1)
             results.append(result)
             result["transport"] = args.transport
             print(
@@ -525,7 +578,12 @@ def main() -> None:
                 f"{result['events_stored_per_s']:7.1f} events/s  p50={result['p50_ms']} ms "
                 f"p95={result['p95_ms']} ms p99={result['p99_ms']} ms max={result['max_ms']} ms "
                 f"errors={result['errors']} {stats.errors or ''} lost={result['lost_events']} "
-                f"load={load_before:.1f}->{load_after:.1f}",
+                f"load={load_before:.1f}->{load_after:.1f}"
+                + (
+                    f" connect p50={result['connect_p50_ms']} ms p99={result['connect_p99_ms']} ms"
+                    if stats.connect_latencies
+                    else ""
+                ),
                 flush=True,
             )
     finally:

@@ -16,6 +16,7 @@ from exams.selectors import session_for_user, session_require_active
 from proctoring_site.exceptions import InvalidInputError, NotFoundError
 
 from . import services
+from .ingest_pool import ingest_store
 from .models import Incident
 from .parsers import NestingSafeJSONParser
 from .rate_limit import ingest_rate_limit_hit
@@ -59,9 +60,7 @@ class EventBatchApi(APIView):
         serializer = EventBatchInputSerializer(data=_body(request))
         serializer.is_valid(raise_exception=True)
         session = _own_active_session(request, serializer.validated_data["session_id"])
-        result = services.events_ingest(
-            session=session, raw_events=serializer.validated_data["events"]
-        )
+        result = ingest_store(session=session, raw_events=serializer.validated_data["events"])
         return Response(IngestResultSerializer(result.as_dict()).data)
 
 
@@ -77,7 +76,7 @@ class EventLogApi(APIView):
         serializer.is_valid(raise_exception=True)
         session = _own_active_session(request, serializer.validated_data["session_id"])
         event = {key: value for key, value in body.items() if key != "session_id"}
-        result = services.events_ingest(session=session, raw_events=[event])
+        result = ingest_store(session=session, raw_events=[event])
         if result.rejected:
             rejection = result.rejected[0]
             raise InvalidInputError(

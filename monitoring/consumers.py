@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import weakref
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -28,14 +29,12 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.models import User
 from exams.models import ExamSession
 from exams.selectors import session_for_user, session_require_active
-from exams.services import session_expire_if_due
 from proctoring_site.exceptions import ApplicationError, ConflictError, NotFoundError
 from proctoring_site.realtime import PROCTOR_FEED_GROUP, proctor_exam_group, session_group
 
-from .ingest_pool import run_in_ingest_pool
+from .ingest_pool import ingest_store_async, run_in_ingest_pool
 from .models import SessionMonitor
 from .selectors import active_sessions_snapshot
-from .services import events_ingest
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +61,26 @@ def user_for_access_token(token: str) -> User | None:
 def _query(scope: dict[str, Any]) -> dict[str, str]:
     raw = scope.get("query_string", b"").decode("latin-1")
     return {key: values[0] for key, values in parse_qs(raw).items() if values}
+
+
+_group_ops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _group_ops_slot() -> asyncio.Semaphore:
+    """Bound the group joins and leaves in flight in this process's event loop.
+
+    When an exam starts, hundreds of pages connect within a second; each join is a Redis
+    command, and channels-redis's connection pool (100 per process) raises "Too many
+    connections" when all of them run at once (seen in bench/ingest.py as closes with 1011).
+    Waiting for a slot here turns that burst into a short queue.
+    """
+    loop = asyncio.get_running_loop()
+    slot = _group_ops.get(loop)
+    if slot is None:
+        slot = _group_ops[loop] = asyncio.Semaphore(settings.MONITORING_WS_GROUP_OPS)
+    return slot
 
 
 class _AuthenticatedConsumer(AsyncJsonWebsocketConsumer):
@@ -105,10 +124,12 @@ class _AuthenticatedConsumer(AsyncJsonWebsocketConsumer):
         if self._deadline is not None:
             self._deadline.cancel()
         for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            async with _group_ops_slot():
+                await self.channel_layer.group_discard(group, self.channel_name)
 
     async def join(self, group: str) -> None:
-        await self.channel_layer.group_add(group, self.channel_name)
+        async with _group_ops_slot():
+            await self.channel_layer.group_add(group, self.channel_name)
         self.groups_joined.append(group)
 
     async def send_error(self, code: str, message: str, **details: Any) -> None:
@@ -168,57 +189,43 @@ class ExamSessionConsumer(_AuthenticatedConsumer):
     """``ws/exam/<session>/``: the candidate's page sends events, hears acks and warnings."""
 
     async def authenticate(self, token: str) -> int | None:
-        user = await database_sync_to_async(user_for_access_token)(token)
+        # One trip to the ingest pool (persistent connections) for the user, the session and
+        # where to resume: hundreds of pages connect at once when an exam starts.
+        session_id = self.scope["url_route"]["kwargs"]["session_id"]
+        outcome = await run_in_ingest_pool(self._authenticate, token, session_id)
+        if isinstance(outcome, int):
+            return outcome
+        self.user, self.session, self.resume = outcome
+        self.session_id = str(self.session.pk)
+        return None
+
+    @staticmethod
+    def _authenticate(token: str, session_id: str) -> int | tuple[User, ExamSession, dict]:
+        user = user_for_access_token(token)
         if user is None:
             return CLOSE_UNAUTHENTICATED
-        session_id = self.scope["url_route"]["kwargs"]["session_id"]
         try:
-            session = await database_sync_to_async(self._own_session)(user, session_id)
+            session = session_for_user(user=user, session_id=session_id)
+            if session.candidate_id != user.pk:  # proctors watch through ws/proctor/
+                raise NotFoundError("No such session.")
+            session_require_active(session)
         except NotFoundError:
             return CLOSE_NOT_FOUND
         except ConflictError:
             return CLOSE_NOT_ACTIVE
-        self.user, self.session, self.session_id = user, session, str(session.pk)
-        return None
-
-    @staticmethod
-    def _own_session(user: User, session_id: str) -> ExamSession:
-        session = session_for_user(user=user, session_id=session_id)
-        if session.candidate_id != user.pk:  # proctors watch through ws/proctor/
-            raise NotFoundError("No such session.")
-        session_require_active(session)
-        return session
+        # Where the page should resume numbering (after a reload, say).
+        monitor = SessionMonitor.objects.filter(session_id=session.pk).first()
+        resume = {
+            "highest_contiguous_seq": monitor.contiguous_seq if monitor else 0,
+            "max_seq": monitor.max_seq if monitor else 0,
+        }
+        return user, session, resume
 
     async def on_authenticated(self) -> None:
         await self.join(session_group(self.session_id))
-        contiguous, max_seq = await database_sync_to_async(self._seqs)()
         await self.send_json(
-            {
-                "event": "ready",
-                "data": {
-                    "session_id": self.session_id,
-                    "highest_contiguous_seq": contiguous,
-                    "max_seq": max_seq,
-                },
-            }
+            {"event": "ready", "data": {"session_id": self.session_id, **self.resume}}
         )
-
-    def _seqs(self) -> tuple[int, int]:
-        """Where the page should resume numbering (after a reload, say)."""
-        monitor = SessionMonitor.objects.filter(session_id=self.session_id).first()
-        return (monitor.contiguous_seq, monitor.max_seq) if monitor else (0, 0)
-
-    def _ingest(self, events: Any) -> dict[str, Any]:
-        # Ownership was settled when the socket authenticated; per message only the status
-        # can change (one small query, expiring the session on the way if its time ran out).
-        session = self.session
-        row = ExamSession.objects.filter(pk=session.pk).values_list("status", "ends_at").first()
-        if row is None:
-            raise NotFoundError("No such session.")
-        session.status, session.ends_at = row
-        session_expire_if_due(session)
-        session_require_active(session)
-        return events_ingest(session=session, raw_events=events).as_dict()
 
     async def receive_message(self, content: dict[str, Any]) -> None:
         kind = content.get("type")
@@ -227,7 +234,9 @@ class ExamSessionConsumer(_AuthenticatedConsumer):
             return
         events = content.get("events") if kind == "events" else [content.get("event")]
         try:
-            result = await run_in_ingest_pool(self._ingest, events)
+            # Ownership was settled when the socket authenticated; the ingest checks that the
+            # session is still active (expiring it if its time ran out).
+            result = await ingest_store_async(session=self.session, raw_events=events)
         except ApplicationError as exc:
             await self.send_json(
                 {
@@ -243,7 +252,9 @@ class ExamSessionConsumer(_AuthenticatedConsumer):
             if isinstance(exc, ConflictError | NotFoundError):
                 await self.close(code=CLOSE_NOT_ACTIVE)
             return
-        await self.send_json({"event": "ack", "data": {**result, "id": content.get("id")}})
+        await self.send_json(
+            {"event": "ack", "data": {**result.as_dict(), "id": content.get("id")}}
+        )
 
     async def feed_event(self, message: dict[str, Any]) -> None:
         await super().feed_event(message)

@@ -1,4 +1,5 @@
-"""Run ingest work in a small fixed thread pool whose database connections persist.
+"""Run ingest work in a small fixed thread pool whose database connections persist, and
+store it by group commit.
 
 Under ASGI, Django runs each request's synchronous code in a thread of its own, so a
 persistent connection (CONN_MAX_AGE > 0) would be left behind by every request and the
@@ -10,15 +11,27 @@ the work. Here the ingest views and the websocket's event handling run in
 connection for up to ``MONITORING_INGEST_CONN_MAX_AGE`` seconds (checked before each use and
 replaced when it broke). Outside ASGI (tests, WSGI), or with the age set to 0, nothing
 changes.
+
+Group commit: every exam page of a server process sends a message each second or so, and
+each one stored in a transaction of its own costs a lock query, an insert, an update and a
+commit, most of it fixed cost (the ORM builds each query, PostgreSQL syncs each commit). So
+the websocket's events and the HTTP views' batches are handed to ``MONITORING_INGEST_WRITERS``
+writer threads; each takes every request waiting (at most ``MONITORING_INGEST_GROUP_MAX``, one
+per session) and stores them together with ``services.events_ingest_many``: one transaction,
+one rate-limit round trip. A lone request is stored at once (no waiting to fill a group), and
+each request still gets its own answer only after the commit.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from asgiref.sync import SyncToAsync, sync_to_async
@@ -27,6 +40,10 @@ from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connections
 from django.http import HttpRequest, HttpResponse
+
+from exams.models import ExamSession
+
+from .services import IngestResult, events_ingest, events_ingest_many
 
 T = TypeVar("T")
 
@@ -76,11 +93,16 @@ def _remember_connections() -> None:
             setattr(_opened_at, conn.alias, now)
 
 
+_pooled = threading.local()
+
+
 def _run(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     _prepare_connection()
+    _pooled.active = True
     try:
         return func(*args, **kwargs)
     finally:
+        _pooled.active = False
         _remember_connections()
 
 
@@ -92,7 +114,9 @@ async def run_in_ingest_pool(func: Callable[..., T], *args: Any, **kwargs: Any) 
 
 
 def ingest_pool_close_connections() -> None:
-    """Close every pool thread's connection (shutdown, or a test dropping its database)."""
+    """Close every pool and writer thread's connection (shutdown, or a test dropping its
+    database). Writer threads stop; the next request starts new ones."""
+    _writer.stop()
     if _executor is None:
         return
     size = settings.MONITORING_INGEST_THREADS
@@ -119,3 +143,114 @@ def in_ingest_pool(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
         return await sync_to_async(view)(request, *args, **kwargs)
 
     return wrapper
+
+
+@dataclass
+class _Submission:
+    session: ExamSession
+    raw_events: Any
+    future: Future
+
+
+class IngestWriter:
+    """Writer threads storing queued ingest requests by group commit (see the module doc)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._queue: deque[_Submission] = deque()
+        self._threads: list[tuple[threading.Thread, threading.Event]] = []
+
+    def submit(self, session: ExamSession, raw_events: Any) -> Future:
+        """Queue one request; the future gets its IngestResult, or the error it raised."""
+        submission = _Submission(session, raw_events, Future())
+        with self._cond:
+            if not self._threads:
+                self._start()
+            self._queue.append(submission)
+            self._cond.notify()
+        return submission.future
+
+    def _start(self) -> None:
+        for number in range(settings.MONITORING_INGEST_WRITERS):
+            stop = threading.Event()
+            thread = threading.Thread(
+                target=self._work, args=(stop,), name=f"ingest-writer-{number}", daemon=True
+            )
+            thread.start()
+            self._threads.append((thread, stop))
+
+    def stop(self) -> None:
+        """Let the writers finish what is queued, close their connections and end."""
+        with self._cond:
+            threads, self._threads = self._threads, []
+            for _thread, stop in threads:
+                stop.set()
+            self._cond.notify_all()
+        for thread, _stop in threads:
+            thread.join(timeout=30)
+
+    def _take(self, stop: threading.Event) -> list[_Submission] | None:
+        """Everything queued, one request per session, in arrival order (None: stop now)."""
+        with self._cond:
+            while not self._queue:
+                if stop.is_set():
+                    return None
+                self._cond.wait()
+            group: list[_Submission] = []
+            later: list[_Submission] = []
+            sessions: set[Any] = set()
+            while self._queue and len(group) < settings.MONITORING_INGEST_GROUP_MAX:
+                submission = self._queue.popleft()
+                if submission.session.pk in sessions:
+                    later.append(submission)  # after this one's commit, in the next group
+                elif submission.future.set_running_or_notify_cancel():
+                    sessions.add(submission.session.pk)
+                    group.append(submission)
+            self._queue.extendleft(reversed(later))
+            if later:
+                self._cond.notify()
+            return group
+
+    def _work(self, stop: threading.Event) -> None:
+        try:
+            while (group := self._take(stop)) is not None:
+                if group:
+                    self._store(group)
+        finally:
+            connections.close_all()
+
+    @staticmethod
+    def _store(group: list[_Submission]) -> None:
+        _prepare_connection()
+        try:
+            outcomes = events_ingest_many(
+                batches=[(submission.session, submission.raw_events) for submission in group]
+            )
+        except BaseException as exc:  # noqa: BLE001 - handed to every waiting caller
+            for submission in group:
+                submission.future.set_exception(exc)
+        else:
+            for submission, outcome in zip(group, outcomes, strict=True):
+                if isinstance(outcome, Exception):
+                    submission.future.set_exception(outcome)
+                else:
+                    submission.future.set_result(outcome)
+        finally:
+            _remember_connections()
+
+
+_writer = IngestWriter()
+
+
+def ingest_store(*, session: ExamSession, raw_events: Any) -> IngestResult:
+    """``events_ingest``, by group commit when called from the ASGI ingest pool."""
+    if getattr(_pooled, "active", False):
+        return _writer.submit(session, raw_events).result()
+    return events_ingest(session=session, raw_events=raw_events)
+
+
+async def ingest_store_async(*, session: ExamSession, raw_events: Any) -> IngestResult:
+    """For consumers: group commit when the pool is on (Channels' thread hop otherwise)."""
+    if not pool_enabled():
+        return await database_sync_to_async(events_ingest)(session=session, raw_events=raw_events)
+    return await asyncio.wrap_future(_writer.submit(session, raw_events))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -49,27 +50,45 @@ def _count_in_window(keys_amounts: list[tuple[str, int]], window: int) -> list[i
     return totals
 
 
-def ingest_rate_limit_hit(*, session_id: Any, events: int) -> None:
-    """Count one ingest request of ``events`` events for the session; 429 when over the limit.
+def ingest_rate_limit_count(counts: Sequence[tuple[Any, int]]) -> list[RateLimitedError | None]:
+    """Count ingest requests, ``(session id, events)`` each; per request, None or its 429.
 
-    Fixed windows in Redis when REDIS_URL is set (shared by every worker process), in the
-    local-memory cache otherwise.
+    Fixed windows in Redis when REDIS_URL is set (shared by every worker process, one round
+    trip for all of them), in the local-memory cache otherwise.
     """
     window = settings.MONITORING_RATE_WINDOW_S
     now = time.time()
     bucket = int(now // window)
-    base = f"monitoring:rate:{session_id}:{bucket}"
-    requests, event_count = _count_in_window([(f"{base}:r", 1), (f"{base}:e", events)], window)
-    if (
-        requests > settings.MONITORING_RATE_MAX_REQUESTS
-        or event_count > settings.MONITORING_RATE_MAX_EVENTS
-    ):
-        raise RateLimitedError(
-            "Too many monitoring requests for this session; retry later.",
-            retry_after=math.ceil((bucket + 1) * window - now),
-            details={
-                "window_s": window,
-                "max_requests": settings.MONITORING_RATE_MAX_REQUESTS,
-                "max_events": settings.MONITORING_RATE_MAX_EVENTS,
-            },
-        )
+    keys_amounts = []
+    for session_id, events in counts:
+        base = f"monitoring:rate:{session_id}:{bucket}"
+        keys_amounts += [(f"{base}:r", 1), (f"{base}:e", events)]
+    totals = _count_in_window(keys_amounts, window)
+    retry_after = math.ceil((bucket + 1) * window - now)
+    errors: list[RateLimitedError | None] = []
+    for requests, event_count in zip(totals[::2], totals[1::2], strict=True):
+        if (
+            requests > settings.MONITORING_RATE_MAX_REQUESTS
+            or event_count > settings.MONITORING_RATE_MAX_EVENTS
+        ):
+            errors.append(
+                RateLimitedError(
+                    "Too many monitoring requests for this session; retry later.",
+                    retry_after=retry_after,
+                    details={
+                        "window_s": window,
+                        "max_requests": settings.MONITORING_RATE_MAX_REQUESTS,
+                        "max_events": settings.MONITORING_RATE_MAX_EVENTS,
+                    },
+                )
+            )
+        else:
+            errors.append(None)
+    return errors
+
+
+def ingest_rate_limit_hit(*, session_id: Any, events: int) -> None:
+    """Count one ingest request of ``events`` events for the session; 429 when over the limit."""
+    error = ingest_rate_limit_count([(session_id, events)])[0]
+    if error is not None:
+        raise error

@@ -30,3 +30,10 @@ MONITORING_WS_AUTH_TIMEOUT_S = env_int("MONITORING_WS_AUTH_TIMEOUT_S", 10)
 # connection per request). See monitoring/ingest_pool.py.
 MONITORING_INGEST_THREADS = env_int("MONITORING_INGEST_THREADS", 4)
 MONITORING_INGEST_CONN_MAX_AGE = env_int("MONITORING_INGEST_CONN_MAX_AGE", 300)
+# Group commit (see monitoring/ingest_pool.py): writer threads per server process, and how
+# many queued requests (of different sessions) one transaction stores at most.
+MONITORING_INGEST_WRITERS = env_int("MONITORING_INGEST_WRITERS", 2)
+MONITORING_INGEST_GROUP_MAX = env_int("MONITORING_INGEST_GROUP_MAX", 64)
+# Websocket group joins/leaves in flight at once per server process (each is a Redis command;
+# channels-redis pools at most 100 connections per process).
+MONITORING_WS_GROUP_OPS = env_int("MONITORING_WS_GROUP_OPS", 32)
