@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 import urllib.request
@@ -377,6 +378,9 @@ def test_reload_in_the_middle_loses_no_events_and_duplicates_none(
     live_asgi_server, qcluster_worker, candidate, timed_exam, page, screenshot, settings
 ):
     exam_page = ExamPage(page, live_asgi_server, screenshot)
+    # The page sends its events through the websocket while that is up; with the socket held
+    # unanswered (never "ready") they go over HTTP, whose answers this test can drop.
+    page.route_web_socket(re.compile(r"/ws/exam/"), lambda socket: None)
     session_id = exam_page.start(candidate.username, settings.MEDIA_RETENTION_DAYS)
     acks: list[dict] = []
 
@@ -471,6 +475,48 @@ def test_reload_in_the_middle_loses_no_events_and_duplicates_none(
     seqs = sorted(MonitoringLog.objects.filter(session_id=session_id).values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1))
     assert len(seqs) >= stored_before + 4
+    exam_page.assert_no_script_errors()
+
+
+def test_events_go_through_the_websocket_while_it_is_up(
+    live_asgi_server, candidate, timed_exam, page, screenshot, settings
+):
+    exam_page = ExamPage(page, live_asgi_server, screenshot)
+    sent_frames: list[str] = []
+    posts: list[str] = []
+
+    def watch_socket(socket) -> None:
+        socket.on("framesent", lambda payload: sent_frames.append(str(payload)))
+
+    def watch_request(request) -> None:
+        if "/api/monitoring/data" in request.url:
+            posts.append(request.url)
+
+    page.on("websocket", watch_socket)
+    page.on("request", watch_request)
+    session_id = exam_page.start(candidate.username, settings.MEDIA_RETENTION_DAYS)
+    page.locator('#monitor-status[data-live="connected"]').wait_for()
+    wait_for(lambda: exam_page.queue(session_id)["pending"] == [], timeout=20, what="no backlog")
+    posts_before = len(posts)
+    hidden_before = MonitoringLog.objects.filter(session_id=session_id, type="tab_hidden").count()
+
+    exam_page.hide_tab(0.5)
+    wait_for(
+        lambda: (
+            MonitoringLog.objects.filter(session_id=session_id, type="tab_hidden").count()
+            == hidden_before + 1
+            and exam_page.queue(session_id)["pending"] == []
+        ),
+        timeout=20,
+        what="the tab switch to be stored and acknowledged",
+    )
+    assert len(posts) == posts_before, "events went over HTTP although the socket was up"
+    batches = [json.loads(frame) for frame in sent_frames if '"type":"events"' in frame]
+    assert any(event["type"] == "tab_hidden" for batch in batches for event in batch["events"]), (
+        "the tab switch did not travel through the websocket"
+    )
+    seqs = sorted(MonitoringLog.objects.filter(session_id=session_id).values_list("seq", flat=True))
+    assert seqs == list(range(1, len(seqs) + 1)), "events were lost or stored twice"
     exam_page.assert_no_script_errors()
 
 

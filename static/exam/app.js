@@ -404,6 +404,7 @@ function monitorStatus(state) {
   element.dataset.framesSent = state.framesSent;
   element.dataset.audioSent = state.audioSent;
   element.dataset.pending = state.pending;
+  element.dataset.live = state.live;
   const connection = $("connection-banner");
   const trouble = state.frameErrors > 0 && state.framesSent === 0;
   connection.hidden = !trouble;

@@ -11,6 +11,7 @@ const COALESCE_MS = 200;
 export class EventQueue {
   constructor({ api, sessionId, onStateChange = () => {}, onSessionEnded = () => {} }) {
     this.api = api;
+    this.live = null; // a LiveChannel, once the monitor opened it
     this.sessionId = sessionId;
     this.key = "exam.events." + sessionId;
     this.onStateChange = onStateChange;
@@ -101,17 +102,28 @@ export class EventQueue {
     }
   }
 
+  // Through the live websocket when it is up (not for a page that is going away: only a
+  // keepalive fetch outlives it), over HTTP otherwise or when the socket fails mid-way. The
+  // server's own answers (409, 429, ...) count the same on either path.
+  async send(batch, keepalive) {
+    const viaSocket = !keepalive && this.live ? this.live.sendEvents(batch) : null;
+    if (viaSocket) {
+      try {
+        return await viaSocket;
+      } catch (error) {
+        if (error.status) throw error;
+      }
+    }
+    return this.api.post("/monitoring/data", { session_id: this.sessionId, events: batch }, { keepalive });
+  }
+
   async flush({ keepalive = false } = {}) {
     if (this.sending || this.stopped) return;
     const batch = this.load().pending.slice(0, BATCH_SIZE);
     if (batch.length === 0) return;
     this.sending = true;
     try {
-      const result = await this.api.post(
-        "/monitoring/data",
-        { session_id: this.sessionId, events: batch },
-        { keepalive },
-      );
+      const result = await this.send(batch, keepalive);
       const accepted = result.accepted || [];
       const duplicates = result.duplicates || [];
       // Other rejected items will never be accepted as they are; keep them out of the queue

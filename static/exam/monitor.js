@@ -110,12 +110,16 @@ export class Monitor {
       tokenProvider: () => this.api.accessToken,
       refreshToken: () => this.api.refresh(),
       onMessage: (name, data) => {
-        if (name === "ready") this.queue.continueAfter(data.max_seq);
+        if (name === "ready") {
+          this.queue.continueAfter(data.max_seq);
+          this.queue.schedule(0); // what waited goes through the socket now
+        }
         this.onLive(name, data);
       },
       onClosedForGood: () => this.sessionEnded(null),
       onStatus: (status) => this.update({ live: status }),
     });
+    this.queue.live = this.live;
     this.live.connect();
   }
 
