@@ -1,11 +1,13 @@
-"""Body size limits for the API, answered with 413 in the common error shape."""
+"""Middleware: body size limits (413 in the common error shape) and the access log."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -23,46 +25,76 @@ def body_limit_for_path(path: str) -> int:
     return limit
 
 
-class BodySizeLimitMiddleware:
+class _BothModes:
+    """Sync and async capable, so Django's ASGI handler does not hop threads around it.
+
+    A sync-only middleware makes Django's async request path switch to a thread and back for
+    it (seen in bench/ingest.py with py-spy); this one runs in whichever mode it is called.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+
+class BodySizeLimitMiddleware(_BothModes):
     """Refuse API requests whose declared body is over the limit before reading it."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self.__acall__(request)
+        return self.refusal(request) or self.get_response(request)
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith("/api/"):
-            try:
-                length = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                return JsonResponse(
-                    error_body("malformed_request", "Invalid Content-Length header."), status=400
-                )
-            limit = body_limit_for_path(request.path)
-            if length > limit:
-                return JsonResponse(
-                    error_body(
-                        "payload_too_large",
-                        f"The request body is {length} bytes; the limit here is {limit} bytes.",
-                        {"limit": limit, "size": length},
-                    ),
-                    status=413,
-                )
-        return self.get_response(request)
+    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+        return self.refusal(request) or await self.get_response(request)
+
+    @staticmethod
+    def refusal(request: HttpRequest) -> HttpResponse | None:
+        if not request.path.startswith("/api/"):
+            return None
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return JsonResponse(
+                error_body("malformed_request", "Invalid Content-Length header."), status=400
+            )
+        limit = body_limit_for_path(request.path)
+        if length > limit:
+            return JsonResponse(
+                error_body(
+                    "payload_too_large",
+                    f"The request body is {length} bytes; the limit here is {limit} bytes.",
+                    {"limit": limit, "size": length},
+                ),
+                status=413,
+            )
+        return None
 
 
-class AccessLogMiddleware:
+class AccessLogMiddleware(_BothModes):
     """One access-log line per request through Python logging, so the redaction filter applies.
 
     The server's own access log is switched off (see Makefile): it would print session tokens
     that sit in URL paths (``/api/auth/end-exam/<token>``).
     """
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self.__acall__(request)
         started = time.perf_counter()
-        response = self.get_response(request)
+        return self.log(request, self.get_response(request), started)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        return self.log(request, await self.get_response(request), started)
+
+    @staticmethod
+    def log(request: HttpRequest, response: HttpResponse, started: float) -> HttpResponse:
         access_logger.info(
             "%s %s %s %.1fms",
             request.method,
