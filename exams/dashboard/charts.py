@@ -89,6 +89,12 @@ def timeline_strip(timeline: Any) -> SafeString:
                 f'width="{w:.1f}" height="{lane_h - 10}" rx="2" fill="{colour}"'
                 f' fill-opacity="0.85"{dash}>{title}</rect></a>'
             )
+        elif entry.kind == "heartbeats":
+            w = max(x_of(entry.end) - x, 2)
+            body.append(
+                f'<a href="{href}" class="mark"><rect x="{x:.1f}" y="{y + lane_h / 2 - 1.5:.1f}" '
+                f'width="{w:.1f}" height="3" fill="#999">{title}</rect></a>'
+            )
         elif entry.kind == "submission":
             cy = y + lane_h / 2
             body.append(

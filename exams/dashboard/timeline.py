@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from exams.models import ExamSession, ProctorAction
-from monitoring.models import Incident
+from monitoring.models import EventType, Incident
 
 from . import sources
 
@@ -118,17 +118,8 @@ def session_timeline(session: ExamSession, incidents: list[Incident]) -> Timelin
         )
     limit = settings.REVIEW_TIMELINE_MAX_ENTRIES
     events = sources.browser_events(session, limit=limit + 1)
-    for event in events[:limit]:
-        entries.append(
-            Entry(
-                at=event.at,
-                lane="browser",
-                kind="event",
-                title=event.type.replace("_", " "),
-                detail=_event_detail(event.data),
-                anchor=f"event-{event.seq}",
-            )
-        )
+    gap_s = float(session.policy.get("heartbeat_timeout_s", 30))
+    entries += _browser_entries(events[:limit], gap_s=gap_s)
     frames = {
         item.id: item
         for item in sources.media_for_session(session, "frame", _evidence_ids(incidents, "frame"))
@@ -190,6 +181,58 @@ def session_timeline(session: ExamSession, incidents: list[Incident]) -> Timelin
         enrollment=enrollment,
         truncated_events=len(events) > limit,
         has_identity_mismatch=has_mismatch,
+    )
+
+
+def _browser_entries(events: list[sources.BrowserEvent], *, gap_s: float) -> list[Entry]:
+    """An entry per browser event, but a run of heartbeats as one span.
+
+    A page beats every few seconds, so listed one by one the heartbeats buried everything else
+    in a long session. A run ends at any other event and at a silence longer than ``gap_s``
+    (the policy's heartbeat timeout), so a gap stays visible between two spans.
+    """
+    entries: list[Entry] = []
+    run: list[sources.BrowserEvent] = []
+
+    def close_run() -> None:
+        if len(run) == 1:
+            entries.append(_event_entry(run[0]))
+        elif run:
+            seconds = (run[-1].at - run[0].at).total_seconds()
+            entries.append(
+                Entry(
+                    at=run[0].at,
+                    end=run[-1].at,
+                    lane="browser",
+                    kind="heartbeats",
+                    title=f"{len(run)} heartbeats",
+                    detail=f"every {seconds / (len(run) - 1):.0f} s on average "
+                    f"(#{run[0].seq} to #{run[-1].seq})",
+                    anchor=f"event-{run[0].seq}",
+                )
+            )
+        run.clear()
+
+    for event in events:
+        if event.type == EventType.HEARTBEAT:
+            if run and (event.at - run[-1].at).total_seconds() > gap_s:
+                close_run()
+            run.append(event)
+            continue
+        close_run()
+        entries.append(_event_entry(event))
+    close_run()
+    return entries
+
+
+def _event_entry(event: sources.BrowserEvent) -> Entry:
+    return Entry(
+        at=event.at,
+        lane="browser",
+        kind="event",
+        title=event.type.replace("_", " "),
+        detail=_event_detail(event.data),
+        anchor=f"event-{event.seq}",
     )
 
 
