@@ -1,18 +1,20 @@
 #!/usr/bin/env python
 """Ingest benchmark: N simulated exam pages against a production-like server.
 
-Starts ``--workers`` daphne processes (production settings, DEBUG off, persistent database
-connections) on 127.0.0.1 against PostgreSQL and Redis, creates N candidates with running
-sessions, then every simulated page sends a heartbeat each second and a batch of several
-events every ``--batch-every`` seconds to ``POST /api/monitoring/data`` over a keep-alive
-connection, for ``--duration`` seconds. Candidates are spread over the workers round-robin
-(what a load balancer in front of them would do).
+Starts ``--workers`` daphne processes (production settings, DEBUG off) on 127.0.0.1 against
+PostgreSQL and Redis, creates N candidates with running sessions, then every simulated page
+sends a heartbeat each second and, every ``--batch-every`` seconds, five more events in the
+same message, for ``--duration`` seconds: over its ``ws/exam/<session>/`` socket (``--transport
+ws``, what the exam page uses while the socket is up; all pages connect and authenticate first,
+then the timed run starts) or as ``POST /api/monitoring/data`` on a keep-alive connection
+(``--transport http``, the page's fallback). Pages are spread over the workers round-robin.
 
-Prints requests/s, stored events/s, p50/p95/p99/max latency, errors, and lost events (events
-sent minus rows stored for those sessions). Bounded: at most --max-candidates pages, at most
---max-duration seconds per step.
+Prints messages (requests)/s, stored events/s, p50/p95/p99/max latency (send -> ack), p99 per
+5 s of the run, connect+auth latency (ws), errors, and lost events (events sent minus rows
+stored for those sessions). Bounded: at most 2000 pages and 120 s per step.
 
-    .venv/bin/python bench/ingest.py --candidates 100,250,500 --duration 20 --workers 2
+    .venv/bin/python bench/ingest.py --candidates 500,650,800,1000 --duration 20
+    .venv/bin/python bench/ingest.py --candidates 100,150 --duration 20 --transport http
 """
 
 from __future__ import annotations
@@ -491,7 +493,7 @@ def main() -> None:
     parser.add_argument(
         "--transport",
         choices=["http", "ws"],
-        default="http",
+        default="ws",
         help="POST /api/monitoring/data per tick, or one ws/exam/<session>/ socket per page",
     )
     parser.add_argument("--base-port", type=int, default=8710)
