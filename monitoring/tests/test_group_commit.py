@@ -17,6 +17,7 @@ from exams.services import session_end
 from monitoring import ingest_pool, services
 from monitoring.chain import chain_verify
 from monitoring.models import Incident, MonitoringLog, SessionMonitor
+from monitoring.services import ingest
 from proctoring_site.exceptions import ConflictError, PayloadTooLargeError, RateLimitedError
 
 from .conftest import event
@@ -89,14 +90,14 @@ def test_same_session_twice_in_one_group_stores_each_seq_once(sessions):
 @pytest.mark.django_db
 def test_a_failing_request_does_not_cost_the_others_their_events(sessions, monkeypatch):
     first, broken, third = sessions[:3]
-    real_derive = services.derive_pending
+    real_derive = ingest.derive_pending
 
     def derive(monitor, **kwargs):
         if monitor.session_id == broken.pk:
             raise RuntimeError("derivation bug")
         return real_derive(monitor, **kwargs)
 
-    monkeypatch.setattr(services, "derive_pending", derive)
+    monkeypatch.setattr(ingest, "derive_pending", derive)
     outcomes = services.events_ingest_many(
         batches=[(first, [event(1)]), (broken, [event(1)]), (third, [event(1), event(2)])]
     )
