@@ -136,8 +136,22 @@ class SessionTransition(models.Model):
         return f"{self.from_status or '-'} -> {self.to_status}"
 
 
-class IncidentVerdict(models.Model):
-    """A reviewer's verdict on one incident. Rows are never updated: each is one history entry.
+class VerdictRecord(models.Model):
+    """What every verdict row holds: rows are never updated, each is one history entry."""
+
+    notes = models.TextField(blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "pk"]
+
+
+class IncidentVerdict(VerdictRecord):
+    """A reviewer's verdict on one incident.
 
     A second reviewer's verdict is a new row beside the first; the incident's ``review_status``
     mirrors the latest row.
@@ -152,21 +166,15 @@ class IncidentVerdict(models.Model):
         "monitoring.Incident", on_delete=models.CASCADE, related_name="verdicts"
     )
     verdict = models.CharField(max_length=24, choices=Verdict.choices)
-    notes = models.TextField(blank=True)
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    class Meta:
-        ordering = ["created_at", "pk"]
+    class Meta(VerdictRecord.Meta):
         verbose_name = "incident verdict"
 
     def __str__(self) -> str:
         return f"{self.get_verdict_display()} by {self.reviewer_id} on incident {self.incident_id}"
 
 
-class SessionVerdict(models.Model):
+class SessionVerdict(VerdictRecord):
     """A reviewer's verdict on a whole session; append-only history like IncidentVerdict."""
 
     class Verdict(models.TextChoices):
@@ -176,14 +184,8 @@ class SessionVerdict(models.Model):
 
     session = models.ForeignKey(ExamSession, on_delete=models.CASCADE, related_name="verdicts")
     verdict = models.CharField(max_length=16, choices=Verdict.choices)
-    notes = models.TextField(blank=True)
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    class Meta:
-        ordering = ["created_at", "pk"]
+    class Meta(VerdictRecord.Meta):
         verbose_name = "session verdict"
 
     def __str__(self) -> str:
