@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import threading
 import time
 from collections import deque
@@ -46,6 +47,7 @@ from exams.models import ExamSession
 from .services import IngestResult, events_ingest, events_ingest_many
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
@@ -221,22 +223,26 @@ class IngestWriter:
 
     @staticmethod
     def _store(group: list[_Submission]) -> None:
-        _prepare_connection()
+        # Whatever fails here is handed to the waiting callers: a writer thread must not die
+        # with futures unanswered (a page would wait for its ack forever).
         try:
-            outcomes = events_ingest_many(
+            _prepare_connection()
+            outcomes: list[Any] = events_ingest_many(
                 batches=[(submission.session, submission.raw_events) for submission in group]
             )
-        except BaseException as exc:  # noqa: BLE001 - handed to every waiting caller
-            for submission in group:
-                submission.future.set_exception(exc)
-        else:
-            for submission, outcome in zip(group, outcomes, strict=True):
-                if isinstance(outcome, Exception):
-                    submission.future.set_exception(outcome)
-                else:
-                    submission.future.set_result(outcome)
+        except Exception as exc:  # noqa: BLE001
+            outcomes = [exc] * len(group)
         finally:
-            _remember_connections()
+            try:
+                _remember_connections()
+            except Exception:
+                logger.exception("ingest writer could not recycle its database connection")
+                connections.close_all()
+        for submission, outcome in zip(group, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                submission.future.set_exception(outcome)
+            else:
+                submission.future.set_result(outcome)
 
 
 _writer = IngestWriter()

@@ -224,3 +224,33 @@ def test_the_writer_stores_concurrent_overlapping_requests_once(sessions, settin
         assert MonitoringLog.objects.filter(session=session).count() == seqs
         assert chain_verify(session.pk).ok
         assert SessionMonitor.objects.get(session=session).contiguous_seq == seqs
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_answers_every_caller_when_a_group_fails_and_keeps_serving(
+    sessions, settings, monkeypatch
+):
+    settings.MONITORING_INGEST_WRITERS = 1
+    writer = ingest_pool.IngestWriter()
+    real_many = ingest_pool.events_ingest_many
+    calls: list[int] = []
+
+    def failing_once(*, batches):
+        calls.append(len(batches))
+        if len(calls) == 1:
+            raise RuntimeError("database went away")
+        return real_many(batches=batches)
+
+    monkeypatch.setattr(ingest_pool, "events_ingest_many", failing_once)
+    try:
+        failed = writer.submit(sessions[0], [event(1)])
+        with pytest.raises(RuntimeError, match="database went away"):
+            failed.result(timeout=30)
+        # The same thread stores the next request, and the failed one can be resent.
+        assert writer.submit(sessions[0], [event(1), event(2)]).result(timeout=30).accepted == [
+            1,
+            2,
+        ]
+    finally:
+        writer.stop()
+    assert MonitoringLog.objects.filter(session=sessions[0]).count() == 2
