@@ -153,8 +153,9 @@ class MonitoringLog(models.Model):
 class SessionMonitor(models.Model):
     """Per-session ingest state: the chain head, what was received, what was derived.
 
-    Every append locks this row first (an UPDATE, which also takes SQLite's write lock at
-    once), so concurrent batches of one session are serialised and the chain stays linear.
+    Every append locks this row first (``SELECT ... FOR UPDATE`` on PostgreSQL, several in
+    session order for a group commit; SQLite's writer holds the database lock), so concurrent
+    batches of one session are serialised and the chain stays linear.
     """
 
     session = models.OneToOneField(
