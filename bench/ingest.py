@@ -3,11 +3,12 @@
 
 Starts ``--workers`` daphne processes (production settings, DEBUG off) on 127.0.0.1 against
 PostgreSQL and Redis, creates N candidates with running sessions, then every simulated page
-sends a heartbeat each second and, every ``--batch-every`` seconds, five more events in the
-same message, for ``--duration`` seconds: over its ``ws/exam/<session>/`` socket (``--transport
-ws``, what the exam page uses while the socket is up; all pages connect and authenticate first,
-then the timed run starts) or as ``POST /api/monitoring/data`` on a keep-alive connection
-(``--transport http``, the page's fallback). Pages are spread over the workers round-robin.
+sends a heartbeat every ``--interval`` seconds (1) and, with every ``--batch-every``-th (5th)
+message, five more events, for ``--duration`` seconds: over its ``ws/exam/<session>/`` socket
+(``--transport ws``, what the exam page uses while the socket is up; all pages connect and
+authenticate first, then the timed run starts) or as ``POST /api/monitoring/data`` on a
+keep-alive connection (``--transport http``, the page's fallback). Pages are spread over the
+workers round-robin.
 
 Prints messages (requests)/s, stored events/s, p50/p95/p99/max latency (send -> ack), p99 per
 5 s of the run, connect+auth latency (ws), errors, and lost events (events sent minus rows
@@ -330,8 +331,8 @@ async def candidate_loop(
     client = KeepAliveClient(args.base_port + index % args.workers, token)
     seq = 0
     tick = 0
-    # Spread the pages over the first second so they do not all fire together.
-    await asyncio.sleep((index / max(1, args.candidates_now)) % 1.0)
+    # Spread the pages over the first interval so they do not all fire together.
+    await asyncio.sleep((index / max(1, args.candidates_now)) % 1.0 * args.interval)
     next_at = time.monotonic()
     try:
         while time.monotonic() < stop_at:
@@ -356,7 +357,7 @@ async def candidate_loop(
             stats.requests += 1
             stats.events_sent += len(events)
             sent_seqs[session_id] = seq
-            next_at += 1.0
+            next_at += args.interval
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
     finally:
         client.close()
@@ -411,7 +412,7 @@ async def candidate_loop_ws(
     sent_seqs: dict[str, int],
 ) -> None:
     """The same page over its socket: a message per tick, each answered by an ack."""
-    await asyncio.sleep((index / max(1, args.candidates_now)) % 1.0)
+    await asyncio.sleep((index / max(1, args.candidates_now)) % 1.0 * args.interval)
     seq = 0
     tick = 0
     next_at = time.monotonic()
@@ -437,7 +438,7 @@ async def candidate_loop_ws(
             stats.requests += 1
             stats.events_sent += len(events)
             sent_seqs[session_id] = seq
-            next_at += 1.0
+            next_at += args.interval
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
     finally:
         client.close()
@@ -488,7 +489,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--candidates", default="100", help="N, or a list N1,N2,... of steps")
     parser.add_argument("--duration", type=int, default=20, help="seconds per step")
-    parser.add_argument("--batch-every", type=int, default=5, help="seconds between batches")
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=1.0,
+        help="seconds between a page's messages (the exam page's heartbeat is 10 s)",
+    )
+    parser.add_argument(
+        "--batch-every", type=int, default=5, help="every Nth message carries five more events"
+    )
     parser.add_argument("--workers", type=int, default=2, help="daphne processes")
     parser.add_argument(
         "--transport",
