@@ -6,8 +6,10 @@ active staff only); each view then checks the specific permission it needs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -91,87 +93,100 @@ def _fail(request: HttpRequest, error: ApplicationError | str) -> None:
     messages.error(request, error.message if isinstance(error, ApplicationError) else error)
 
 
+def _form_then_service(
+    request: HttpRequest,
+    session: ExamSession,
+    form: forms.Form,
+    *,
+    invalid: str,
+    act: Callable[[dict[str, Any]], Any],
+    done: Callable[[Any], str],
+) -> HttpResponse:
+    """What every action of the review page does: validate its form, call one service, say
+    how it went (the service's own message on an ApplicationError), back to the review page."""
+    if not form.is_valid():
+        _fail(request, invalid)
+    else:
+        try:
+            outcome = act(form.cleaned_data)
+        except ApplicationError as error:
+            _fail(request, error)
+        else:
+            messages.success(request, done(outcome))
+    return redirect(_review_url(session.pk))
+
+
 @require_POST
 def incident_verdict(request: HttpRequest, model_admin: Any, session_id: str) -> HttpResponse:
     """One or several incidents of this session get the same verdict (one history row each)."""
     _require(request, "exams.add_incidentverdict")
     session = get_object_or_404(ExamSession, pk=session_id)
     ids = list(Incident.objects.filter(session=session).values_list("pk", flat=True))
-    form = IncidentVerdictForm(request.POST, incident_ids=ids)
-    if not form.is_valid():
-        _fail(request, "Choose at least one incident of this session and a verdict.")
-        return redirect(_review_url(session.pk))
-    incidents = Incident.objects.filter(session=session, pk__in=form.cleaned_data["incidents"])
-    try:
-        rows = review_services.incidents_verdict_bulk(
-            incidents=incidents,
+    return _form_then_service(
+        request,
+        session,
+        IncidentVerdictForm(request.POST, incident_ids=ids),
+        invalid="Choose at least one incident of this session and a verdict.",
+        act=lambda data: review_services.incidents_verdict_bulk(
+            incidents=Incident.objects.filter(session=session, pk__in=data["incidents"]),
             reviewer=request.user,
-            verdict=form.cleaned_data["verdict"],
-            notes=form.cleaned_data["notes"],
-        )
-    except ApplicationError as error:
-        _fail(request, error)
-    else:
-        label = IncidentVerdict.Verdict(form.cleaned_data["verdict"]).label
-        messages.success(request, f"{label}: {len(rows)} incident(s).")
-    return redirect(_review_url(session.pk))
+            verdict=data["verdict"],
+            notes=data["notes"],
+        ),
+        done=lambda rows: (
+            f"{IncidentVerdict.Verdict(rows[0].verdict).label}: {len(rows)} incident(s)."
+            if rows
+            else "No incident changed."
+        ),
+    )
 
 
 @require_POST
 def session_verdict(request: HttpRequest, model_admin: Any, session_id: str) -> HttpResponse:
     _require(request, "exams.add_sessionverdict")
     session = get_object_or_404(ExamSession, pk=session_id)
-    form = SessionVerdictForm(request.POST)
-    if not form.is_valid():
-        _fail(request, "Choose a verdict for the session.")
-        return redirect(_review_url(session.pk))
-    try:
-        row = review_services.session_verdict_record(
-            session=session, reviewer=request.user, **form.cleaned_data
-        )
-    except ApplicationError as error:
-        _fail(request, error)
-    else:
-        messages.success(request, f"Session verdict recorded: {row.get_verdict_display()}.")
-    return redirect(_review_url(session.pk))
+    return _form_then_service(
+        request,
+        session,
+        SessionVerdictForm(request.POST),
+        invalid="Choose a verdict for the session.",
+        act=lambda data: review_services.session_verdict_record(
+            session=session, reviewer=request.user, **data
+        ),
+        done=lambda row: f"Session verdict recorded: {row.get_verdict_display()}.",
+    )
 
 
 @require_POST
 def session_warn(request: HttpRequest, model_admin: Any, session_id: str) -> HttpResponse:
     _require(request, "exams.warn_session")
     session = get_object_or_404(ExamSession, pk=session_id)
-    form = WarnForm(request.POST)
-    if not form.is_valid():
-        _fail(request, "Write the warning the candidate will see.")
-    else:
-        try:
-            review_services.session_warn(
-                session=session, actor=request.user, message=form.cleaned_data["message"]
-            )
-        except ApplicationError as error:
-            _fail(request, error)
-        else:
-            messages.success(request, "Warning sent to the candidate's exam page.")
-    return redirect(_review_url(session.pk))
+    return _form_then_service(
+        request,
+        session,
+        WarnForm(request.POST),
+        invalid="Write the warning the candidate will see.",
+        act=lambda data: review_services.session_warn(
+            session=session, actor=request.user, message=data["message"]
+        ),
+        done=lambda _action: "Warning sent to the candidate's exam page.",
+    )
 
 
 @require_POST
 def session_terminate(request: HttpRequest, model_admin: Any, session_id: str) -> HttpResponse:
     _require(request, "exams.terminate_session")
     session = get_object_or_404(ExamSession, pk=session_id)
-    form = TerminateForm(request.POST)
-    if not form.is_valid():
-        _fail(request, "Give a reason and tick the confirmation to terminate.")
-    else:
-        try:
-            review_services.session_terminate_by_proctor(
-                session=session, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ApplicationError as error:
-            _fail(request, error)
-        else:
-            messages.success(request, "Session terminated; the candidate's page was told why.")
-    return redirect(_review_url(session.pk))
+    return _form_then_service(
+        request,
+        session,
+        TerminateForm(request.POST),
+        invalid="Give a reason and tick the confirmation to terminate.",
+        act=lambda data: review_services.session_terminate_by_proctor(
+            session=session, actor=request.user, reason=data["reason"]
+        ),
+        done=lambda _session: "Session terminated; the candidate's page was told why.",
+    )
 
 
 @require_GET

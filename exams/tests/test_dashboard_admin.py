@@ -16,6 +16,11 @@ pytestmark = pytest.mark.django_db
 LIST = "/admin/exams/examsession/"
 
 
+def said(response) -> list[str]:
+    """The messages the admin page shows after the redirect (followed, so they are consumed)."""
+    return [str(message) for message in response.context["messages"]]
+
+
 def review_url(session: ExamSession) -> str:
     return f"{LIST}{session.pk}/review/"
 
@@ -223,8 +228,10 @@ def test_proctor_records_verdicts_from_the_review_page(scenario, proctor, web_cl
     response = client.post(
         f"{review_url(scenario.session)}incident-verdict/",
         {"incidents": ids, "verdict": "confirmed", "notes": "Clearly away and a second person."},
+        follow=True,
     )
-    assert response.status_code == 302
+    assert response.redirect_chain[0][1] == 302
+    assert said(response) == ["Confirmed: 2 incident(s)."]
     assert set(IncidentVerdict.objects.values_list("incident_id", flat=True)) == set(ids)
     assert set(Incident.objects.filter(pk__in=ids).values_list("review_status", flat=True)) == {
         "confirmed"
@@ -328,15 +335,29 @@ def test_warn_and_terminate_from_the_review_page(
     client = web_client_for(proctor)
     page = client.get(review_url(session)).content.decode()
     assert "Send warning" in page and "Terminate session" in page
-    client.post(f"{review_url(session)}warn/", {"message": "Please face the camera."})
+    response = client.post(
+        f"{review_url(session)}warn/", {"message": "Please face the camera."}, follow=True
+    )
+    assert said(response) == ["Warning sent to the candidate's exam page."]
     # Without the confirmation box nothing happens.
-    client.post(f"{review_url(session)}terminate/", {"reason": "Phone in use."})
+    response = client.post(
+        f"{review_url(session)}terminate/", {"reason": "Phone in use."}, follow=True
+    )
+    assert said(response) == ["Give a reason and tick the confirmation to terminate."]
     session.refresh_from_db()
     assert session.status == "in_progress"
-    client.post(f"{review_url(session)}terminate/", {"reason": "Phone in use.", "confirm": "on"})
+    response = client.post(
+        f"{review_url(session)}terminate/",
+        {"reason": "Phone in use.", "confirm": "on"},
+        follow=True,
+    )
+    assert said(response) == ["Session terminated; the candidate's page was told why."]
     session.refresh_from_db()
     assert session.status == "terminated"
     assert session.end_reason == "Phone in use."
+    # Too late for another warning: the service refuses and the page says why.
+    response = client.post(f"{review_url(session)}warn/", {"message": "Again."}, follow=True)
+    assert len(said(response)) == 1 and "Warning sent" not in said(response)[0]
     actions = list(ProctorAction.objects.filter(session=session).values_list("kind", "message"))
     assert actions == [("warning", "Please face the camera."), ("termination", "Phone in use.")]
     page = client.get(review_url(session)).content.decode()
