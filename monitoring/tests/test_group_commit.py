@@ -153,18 +153,23 @@ def test_the_writer_groups_what_queues_while_it_is_busy(sessions, settings, monk
     settings.MONITORING_INGEST_WRITERS = 1
     writer = ingest_pool.IngestWriter()
     groups: list[int] = []
+    busy = threading.Event()
     release = threading.Event()
     real_many = ingest_pool.events_ingest_many
 
     def recording_many(*, batches):
         groups.append(len(batches))
         if len(groups) == 1:
+            busy.set()
             release.wait(timeout=10)  # hold the only writer while the others queue up
         return real_many(batches=batches)
 
     monkeypatch.setattr(ingest_pool, "events_ingest_many", recording_many)
     try:
         futures = [writer.submit(sessions[0], [event(1)])]
+        # Queue the rest only once the writer has taken the first request (else a slow thread
+        # start would take them all together).
+        assert busy.wait(timeout=10)
         futures += [writer.submit(session, [event(1), event(2)]) for session in sessions[1:]]
         futures.append(writer.submit(sessions[1], [event(2), event(3)]))
         release.set()
