@@ -6,9 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.db.models import F
-from django.utils import timezone
 
 from exams.models import ExamSession
 
@@ -33,26 +32,9 @@ MISSING_SEQS_LISTED = 100
 
 
 def monitor_lock(session: ExamSession) -> SessionMonitor:
-    """Lock (creating it if needed) the session's monitor row for this transaction.
-
-    On PostgreSQL, SELECT ... FOR UPDATE holds the row lock until commit. On SQLite the first
-    statement must be a write, so SQLite takes its write lock at once (waiting out its busy
-    timeout) instead of failing a later read->write upgrade. Either way one batch of a
-    session appends at a time.
-    """
-    if connection.vendor != "sqlite":
-        monitor = SessionMonitor.objects.select_for_update().filter(session_id=session.pk).first()
-        if monitor is not None:
-            monitor.session = session
-            return monitor
-    now = timezone.now()
-    if not SessionMonitor.objects.filter(session_id=session.pk).update(updated_at=now):
-        try:
-            with transaction.atomic():
-                SessionMonitor.objects.create(session=session)
-        except IntegrityError:  # a concurrent batch created it first; now wait for its lock
-            SessionMonitor.objects.filter(session_id=session.pk).update(updated_at=now)
-    monitor = SessionMonitor.objects.select_for_update().get(session_id=session.pk)
+    """Lock (creating it if needed) one session's monitor row for this transaction: the
+    scheduled sweep's way in, the same lock a group commit takes (``monitors_lock``)."""
+    monitor = monitors_lock([session])[session.pk]
     monitor.session = session
     return monitor
 
