@@ -201,12 +201,23 @@ def fold(kind: str, state: KindState, rule: Rule, obs: Observation) -> Step:
 def _fold_late(kind: str, state: KindState, rule: Rule, obs: Observation) -> Step:
     after_negative = state.last_negative_at is None or obs.at > _dt(state.last_negative_at)
     if not obs.value:
-        if state.last_negative_at is None or obs.at > _dt(state.last_negative_at):
+        if after_negative:
             state.last_negative_at = _iso(obs.at)
         return Step(released=[obs.ref], ignored=True)
     if rule.mode == WINDOWED or state.run_start is None or not after_negative:
         return Step(released=[obs.ref], ignored=True)
     state.run_start = min(state.run_start, _iso(obs.at), key=_dt)
+    # A late item does not move the run's end: an open incident still ends where it did.
+    return _join_run(
+        kind, state, rule, obs, until=_dt(state.run_end or state.last_at or _iso(obs.until))
+    )
+
+
+def _join_run(
+    kind: str, state: KindState, rule: Rule, obs: Observation, *, until: datetime
+) -> Step:
+    """A positive observation joins the run: it extends the open incident up to ``until``, or
+    counts towards opening one."""
     state.run_items += 1
     state.run_weight_s += obs.weight_s
     if state.incident_id is not None:
@@ -216,7 +227,7 @@ def _fold_late(kind: str, state: KindState, rule: Rule, obs: Observation) -> Ste
             action=Extended(
                 kind,
                 state.incident_id,
-                _dt(state.run_end or state.last_at or _iso(obs.until)),
+                until,
                 [obs.ref],
                 state.incident_positives,
                 state.incident_judged,
@@ -254,23 +265,7 @@ def _fold_run(kind: str, state: KindState, rule: Rule, obs: Observation) -> Step
     if state.run_start is None:
         state.run_start = _iso(obs.at)
     state.run_end = _iso(obs.until)
-    state.run_items += 1
-    state.run_weight_s += obs.weight_s
-    if state.incident_id is not None:
-        state.incident_positives += 1
-        state.incident_judged += 1
-        return Step(
-            action=Extended(
-                kind,
-                state.incident_id,
-                obs.until,
-                [obs.ref],
-                state.incident_positives,
-                state.incident_judged,
-            )
-        )
-    state.run_refs.append(obs.ref)
-    return _qualify(kind, state, rule)
+    return _join_run(kind, state, rule, obs, until=obs.until)
 
 
 def _fold_windowed(kind: str, state: KindState, rule: Rule, obs: Observation) -> Step:
