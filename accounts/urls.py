@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from django.urls import path
 
-from exams.apis import EndExamApi, StartExamApi
-
 from . import apis
 
 urlpatterns = [
@@ -12,6 +10,4 @@ urlpatterns = [
     path("refresh", apis.RefreshApi.as_view(), name="auth-refresh"),
     path("logout", apis.LogoutApi.as_view(), name="auth-logout"),
     path("me", apis.MeApi.as_view(), name="auth-me"),
-    path("start-exam/<int:candidate_id>", StartExamApi.as_view(), name="auth-start-exam"),
-    path("end-exam/<str:session_token>", EndExamApi.as_view(), name="auth-end-exam"),
 ]

@@ -11,7 +11,12 @@ class AnalysisConfig(AppConfig):
     def ready(self) -> None:
         from django_q.signals import post_spawn
 
+        from monitoring.incidents import incidents_changed_hook_register
+
         from . import signals  # noqa: F401
+        from .services.risk import risk_session_hook
         from .tasks import worker_preload
+
+        incidents_changed_hook_register(risk_session_hook)
 
         post_spawn.connect(worker_preload, dispatch_uid="analysis_worker_preload")

@@ -1,4 +1,8 @@
-"""Keep each session's risk in step with its incidents, whoever creates or changes them."""
+"""Reactions to other apps' rows: risk after an incident is deleted, media when a session ends.
+
+Incidents created, extended or reviewed re-score the risk through monitoring's hook (see
+``AnalysisConfig.ready``), after commit and once per transaction.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +17,6 @@ from monitoring.models import Incident
 
 from .services.retention import session_media_finalize
 from .services.risk import risk_recompute
-
-
-@receiver(post_save, sender=Incident, dispatch_uid="analysis_risk_on_incident_save")
-def incident_saved(sender: Any, instance: Incident, **kwargs: Any) -> None:
-    risk_recompute(session_id=instance.session_id)
 
 
 @receiver(post_delete, sender=Incident, dispatch_uid="analysis_risk_on_incident_delete")

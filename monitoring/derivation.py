@@ -21,8 +21,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from submissions.editor import editor_log_assess
-
+from .editor import editor_log_assess
 from .incidents import incident_create, incident_update
 from .models import EventType, Incident, MonitoringLog, SessionMonitor
 
@@ -114,7 +113,7 @@ class _Deriver:
         elif log.type in END_TO_START:
             self._close(END_TO_START[log.type], log)
         elif log.type in (EventType.PASTE, EventType.EDITOR_ACTIVITY):
-            # A paste is judged against the candidate's own typing around it (submissions app).
+            # A paste is judged against the candidate's own typing before it (editor.py).
             editor_log_assess(session=self.session, log=log)
         elif log.type == EventType.DISPLAYS_CHANGED:
             self._displays(log)

@@ -67,3 +67,8 @@ def risk_recompute(*, session_id: Any) -> SessionRisk | None:
             exam_id=session.exam_id,
         )
     return risk
+
+
+def risk_session_hook(session_id: Any) -> None:
+    """monitoring's incidents-changed hook: re-score once the incidents are committed."""
+    risk_recompute(session_id=session_id)

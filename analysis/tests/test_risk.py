@@ -8,15 +8,22 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.db import transaction
 from django.utils import timezone
 
 from analysis.models import SessionRisk
 from analysis.scoring import item_risk
-from monitoring.incidents import incident_create, incident_update
+from monitoring.incidents import incident_create, incident_review_status_set, incident_update
 from monitoring.models import Incident
 from proctoring_site.realtime import PROCTOR_FEED_GROUP
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):  # noqa: ANN001, ANN201
+    """``with committed():`` runs what the block scheduled for after commit, as a commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 def _incident(session, kind="no_face", seconds=30, **kwargs):
@@ -57,8 +64,9 @@ def test_a_session_without_incidents_has_no_risk_row(session) -> None:
     assert not SessionRisk.objects.filter(session=session).exists()
 
 
-def test_an_incident_creates_an_explained_risk(session) -> None:
-    incident = _incident(session, "multiple_faces", seconds=60, severity="high", confidence=0.9)
+def test_an_incident_creates_an_explained_risk(session, committed) -> None:
+    with committed():
+        incident = _incident(session, "multiple_faces", seconds=60, severity="high", confidence=0.9)
     risk = SessionRisk.objects.get(session=session)
     [row] = risk.explanation["incidents"]
     assert row["incident_id"] == incident.pk
@@ -72,50 +80,58 @@ def test_an_incident_creates_an_explained_risk(session) -> None:
     assert risk.level == SessionRisk.Level.HIGH
 
 
-def test_more_incidents_raise_the_score_but_never_past_100(session) -> None:
-    _incident(session, "looking_away", seconds=6, severity="low")
+def test_more_incidents_raise_the_score_but_never_past_100(session, committed) -> None:
+    with committed():
+        _incident(session, "looking_away", seconds=6, severity="low")
     low = SessionRisk.objects.get(session=session).score
     assert SessionRisk.objects.get(session=session).level == "low"
-    _incident(session, "no_face", seconds=20)
+    with committed():
+        _incident(session, "no_face", seconds=20)
     middle = SessionRisk.objects.get(session=session).score
-    for _ in range(5):
-        _incident(session, "identity_mismatch", seconds=120, severity="high")
+    with committed():
+        for _ in range(5):
+            _incident(session, "identity_mismatch", seconds=120, severity="high")
     top = SessionRisk.objects.get(session=session).score
     assert low < middle < top <= 100
 
 
-def test_browser_incidents_count_too(session) -> None:
-    _incident(session, "tab_hidden", seconds=10, source=Incident.Source.BROWSER)
+def test_browser_incidents_count_too(session, committed) -> None:
+    with committed():
+        _incident(session, "tab_hidden", seconds=10, source=Incident.Source.BROWSER)
     risk = SessionRisk.objects.get(session=session)
     assert risk.score > 0
     assert risk.explanation["incidents"][0]["kind"] == "tab_hidden"
 
 
-def test_review_changes_the_risk(session) -> None:
-    incident = _incident(session, "no_face", seconds=30, confidence=0.6)
+def test_review_changes_the_risk(session, committed) -> None:
+    with committed():
+        incident = _incident(session, "no_face", seconds=30, confidence=0.6)
     before = SessionRisk.objects.get(session=session).score
-    incident.review_status = Incident.ReviewStatus.CONFIRMED
-    incident.save()
+    with committed():
+        incident_review_status_set(incident=incident, review_status=Incident.ReviewStatus.CONFIRMED)
     confirmed = SessionRisk.objects.get(session=session).score
-    incident.review_status = Incident.ReviewStatus.DISMISSED
-    incident.save()
+    with committed():
+        incident_review_status_set(incident=incident, review_status=Incident.ReviewStatus.DISMISSED)
     dismissed = SessionRisk.objects.get(session=session)
     assert before < confirmed
     assert dismissed.score == 0
     assert dismissed.explanation["incidents"][0]["contribution"] == 0.0
 
 
-def test_extending_an_incident_updates_the_risk(session) -> None:
-    incident = _incident(session, "no_face", seconds=5)
+def test_extending_an_incident_updates_the_risk(session, committed) -> None:
+    with committed():
+        incident = _incident(session, "no_face", seconds=5)
     short = SessionRisk.objects.get(session=session).score
-    incident_update(incident=incident, ended_at=incident.started_at + timedelta(seconds=60))
+    with committed():
+        incident_update(incident=incident, ended_at=incident.started_at + timedelta(seconds=60))
     assert SessionRisk.objects.get(session=session).score > short
 
 
 def test_deleting_an_incident_recomputes_after_commit(
     session, django_capture_on_commit_callbacks
 ) -> None:
-    incident = _incident(session, "multiple_faces", seconds=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = _incident(session, "multiple_faces", seconds=30)
     assert SessionRisk.objects.get(session=session).score > 0
     with django_capture_on_commit_callbacks(execute=True):
         incident.delete()
@@ -157,11 +173,30 @@ def test_risk_event_carries_score_level_and_explanation(
 def test_deleting_the_session_does_not_recreate_its_risk(
     session, django_capture_on_commit_callbacks
 ) -> None:
-    _incident(session, "no_face", seconds=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        _incident(session, "no_face", seconds=30)
+    assert SessionRisk.objects.filter(session=session).exists()
     with django_capture_on_commit_callbacks(execute=True):
         session.transitions.all().delete()
         session.delete()
     assert not SessionRisk.objects.exists()
+
+
+def test_risk_is_scored_once_per_transaction_after_commit(session, committed) -> None:
+    channel = _feed_events()
+    with committed(), transaction.atomic():
+        first = _incident(session, "no_face", seconds=10)
+        _incident(session, "looking_away", seconds=6, severity="low")
+        incident_update(incident=first, ended_at=first.started_at + timedelta(seconds=40))
+        # Not inside the ingest's or aggregation's transaction: only after it commits.
+        assert not SessionRisk.objects.filter(session=session).exists()
+    events = [m["event"] for m in _drain(channel)]
+    assert events.count("risk.updated") == 1  # not one per incident saved
+    risk = SessionRisk.objects.get(session=session)
+    assert {row["kind"] for row in risk.explanation["incidents"]} == {"no_face", "looking_away"}
+    assert next(
+        row["duration_s"] for row in risk.explanation["incidents"] if row["kind"] == "no_face"
+    ) == pytest.approx(40.0)
 
 
 def test_item_risk_combines_labels() -> None:

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "monitoring",
     "submissions",
     "analysis",
+    "review",
 ]
 
 MIDDLEWARE = [
