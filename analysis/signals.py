@@ -15,6 +15,7 @@ from django.dispatch import receiver
 from exams.models import ExamSession
 from monitoring.models import Incident
 
+from .live import live_thumbnail_delete
 from .services.retention import session_media_finalize
 from .services.risk import risk_recompute
 
@@ -34,6 +35,7 @@ def session_saved(sender: Any, instance: ExamSession, **kwargs: Any) -> None:
     session_id = instance.pk
 
     def finalize() -> None:
+        live_thumbnail_delete(session_id=session_id)
         session = ExamSession.objects.filter(pk=session_id).first()
         if session is not None:
             session_media_finalize(session=session)

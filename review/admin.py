@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from exams.admin import ReadOnlyAdminMixin, TransitionInline
 from exams.models import ExamSession
+from monitoring.incidents import incidents_changed
 from monitoring.models import Incident
 from proctoring_site.exceptions import ApplicationError
 
@@ -150,6 +151,11 @@ class ExamSessionAdmin(admin.ModelAdmin):
             path("live/", view(admin_views.live), name=f"{prefix}_live"),
             path("live/data.json", view(admin_views.live_data), name=f"{prefix}_live_data"),
             path("live/token.json", view(admin_views.live_token), name=f"{prefix}_live_token"),
+            path(
+                "live/<uuid:session_id>/frame.jpg",
+                view(admin_views.live_frame),
+                name=f"{prefix}_live_frame",
+            ),
             path("statistics/", view(admin_views.statistics), name=f"{prefix}_statistics"),
             path(
                 "evidence/<str:kind>/<int:pk>/",
@@ -332,6 +338,11 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # incidents come from detectors and monitoring/incidents.py only
+
+    def save_model(self, request: HttpRequest, obj: Incident, form: Any, change: bool) -> None:
+        # An admin's edit (severity, times) changes the risk like any incident change does.
+        super().save_model(request, obj, form, change)
+        incidents_changed(session_id=obj.session_id)
 
     def has_review_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("review.add_incidentverdict")

@@ -20,13 +20,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework_simplejwt.tokens import AccessToken
 
+from analysis.live import live_thumbnail_read
 from exams.models import Exam, ExamSession
 from monitoring.models import Incident
-from proctoring_site.exceptions import ApplicationError
+from proctoring_site.exceptions import ApplicationError, InvalidInputError
 
 from . import services as review_services
 from .admin_forms import IncidentVerdictForm, SessionVerdictForm, TerminateForm, WarnForm
 from .dashboard import charts, selectors, sources, stats
+from .dashboard.live import live_tiles
 from .dashboard.timeline import session_timeline
 from .models import IncidentVerdict
 
@@ -58,6 +60,9 @@ def _exam_scope(request: HttpRequest) -> tuple[int | None, list[Exam]]:
     if exam_id is not None and all(exam.pk != exam_id for exam in exams):
         raise Http404("No such exam.")
     return exam_id, exams
+
+
+NIL = "00000000-0000-0000-0000-000000000000"  # the id placeholder of URL templates for scripts
 
 
 def _review_url(session_id: Any) -> str:
@@ -103,18 +108,39 @@ def _form_then_service(
     act: Callable[[dict[str, Any]], Any],
     done: Callable[[Any], str],
 ) -> HttpResponse:
-    """What every action of the review page does: validate its form, call one service, say
-    how it went (the service's own message on an ApplicationError), back to the review page."""
+    """What every action of the review and live pages does: validate its form, call one
+    service, say how it went (the service's own message on an ApplicationError).
+
+    A page that asks for JSON (``Accept: application/json``: the live tiles, the review page's
+    in-place verdicts) gets ``{"message"}`` or the project's error shape and stays where it
+    is; a plain form post goes back to the review page with the message.
+    """
+    wants_json = "application/json" in request.headers.get("Accept", "")
     if not form.is_valid():
+        if wants_json:
+            return _json_error(
+                InvalidInputError(invalid, details={"fields": form.errors.get_json_data()})
+            )
         _fail(request, invalid)
     else:
         try:
             outcome = act(form.cleaned_data)
         except ApplicationError as error:
+            if wants_json:
+                return _json_error(error)
             _fail(request, error)
         else:
+            if wants_json:
+                return JsonResponse({"message": done(outcome)})
             messages.success(request, done(outcome))
     return redirect(_review_url(session.pk))
+
+
+def _json_error(error: ApplicationError) -> JsonResponse:
+    return JsonResponse(
+        {"error": {"code": error.code, "message": error.message, "details": error.details}},
+        status=error.status_code,
+    )
 
 
 @require_POST
@@ -194,6 +220,7 @@ def session_terminate(request: HttpRequest, model_admin: Any, session_id: str) -
 def live(request: HttpRequest, model_admin: Any) -> HttpResponse:
     _require(request, "exams.view_examsession")
     exam_id, exams = _exam_scope(request)
+    snapshot = _live_snapshot(exam_id)
     context = _context(
         model_admin,
         request,
@@ -202,10 +229,15 @@ def live(request: HttpRequest, model_admin: Any) -> HttpResponse:
         exams=exams,
         live_data_url=reverse("admin:exams_examsession_live_data"),
         live_token_url=reverse("admin:exams_examsession_live_token"),
-        review_url_template=_review_url("00000000-0000-0000-0000-000000000000"),
+        review_url_template=_review_url(NIL),
+        warn_url_template=reverse("admin:exams_examsession_warn", args=[NIL]),
+        terminate_url_template=reverse("admin:exams_examsession_terminate", args=[NIL]),
+        thumb_url_template=reverse("admin:exams_examsession_live_frame", args=[NIL]),
         refresh_seconds=settings.REVIEW_LIVE_REFRESH_SECONDS,
-        sessions=selectors.live_sessions(exam_id=exam_id),
-        recent=selectors.recent_incidents(exam_id=exam_id),
+        silent_seconds=settings.REVIEW_LIVE_SILENT_SECONDS,
+        sessions=snapshot["sessions"],
+        recent=snapshot["incidents"],
+        snapshot=snapshot,
         kind_labels=dict(Incident.Kind.choices),
     )
     return TemplateResponse(request, "admin/exams/examsession/live.html", context)
@@ -216,12 +248,28 @@ def live_data(request: HttpRequest, model_admin: Any) -> JsonResponse:
     """The live page's snapshot (also its fallback when the websocket is down)."""
     _require(request, "exams.view_examsession")
     exam_id, _exams = _exam_scope(request)
-    return JsonResponse(
-        {
-            "sessions": selectors.live_sessions(exam_id=exam_id),
-            "incidents": selectors.recent_incidents(exam_id=exam_id),
-        }
-    )
+    return JsonResponse(_live_snapshot(exam_id))
+
+
+def _live_snapshot(exam_id: int | None) -> dict[str, Any]:
+    return {
+        "sessions": live_tiles(exam_id=exam_id),
+        "incidents": selectors.recent_incidents(exam_id=exam_id),
+    }
+
+
+@require_GET
+def live_frame(request: HttpRequest, model_admin: Any, session_id: str) -> HttpResponse:
+    """The session's newest analysed frame, small (the live tile's picture); evidence rules."""
+    _require(request, "exams.view_examsession", "review.view_evidence")
+    session = get_object_or_404(ExamSession, pk=session_id)
+    jpeg = live_thumbnail_read(session_id=session.pk) if session.is_active else None
+    if jpeg is None:
+        raise Http404("No analysed frame for this session.")
+    response = HttpResponse(jpeg, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @require_POST

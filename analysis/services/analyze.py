@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from analysis import runner, scoring
+from analysis.live import live_frame_publish
 from analysis.models import (
     AnalysisResult,
     Enrollment,
@@ -113,6 +114,8 @@ def media_analyze(*, media_id: int) -> AnalysisResult | None:
         )
         if analysis.ok:
             result_aggregate(result=result)
+            if media.kind == MediaKind.FRAME and media.session.is_active:
+                live_frame_publish(session=media.session, result=result, image=data)
         else:
             logger.info("analysis: media %s failed: %s", media.pk, analysis.failure_reason)
             if not settings.ANALYSIS_KEEP_FAILED_MEDIA:

@@ -33,6 +33,7 @@ from ..models import MonitoringLog, SessionMonitor
 from ..rate_limit import ingest_rate_limit_count
 from .monitors import (
     advance_contiguous,
+    live_state_publish,
     liveness_on_arrival,
     missing_seqs,
     monitors_lock,
@@ -283,6 +284,7 @@ def _batches_store(
                 )
             monitor.settled = False
             monitor.updated_at = now
+            live_state_publish(monitor, now=now)
             outcomes[position] = _result_finish(result, monitor)
         monitors_save([monitor for _position, _result, monitor, _rows, _previous in appended])
     done: list[IngestResult | ApplicationError] = []

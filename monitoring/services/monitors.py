@@ -10,9 +10,10 @@ from django.db import connection
 from django.db.models import F
 
 from exams.models import ExamSession
+from proctoring_site.realtime import proctor_feed_publish
 
 from ..incidents import incident_create, incident_update
-from ..models import Incident, MonitoringLog, SessionMonitor
+from ..models import EventType, Incident, MonitoringLog, SessionMonitor
 
 MONITOR_INGEST_FIELDS = [
     "chain_length",
@@ -29,6 +30,15 @@ MONITOR_INGEST_FIELDS = [
 
 # How many missing seqs a response lists at most (the page resends those first).
 MISSING_SEQS_LISTED = 100
+
+# The live page's "right now" states that come from paired browser events (derive_state).
+LIVE_STATES_OPEN = {"tab_hidden": EventType.TAB_HIDDEN, "camera_off": EventType.CAMERA_OFF}
+# A page heard from within this many seconds is connected; quieter, it is reconnecting until
+# the sweep records it offline. The feed repeats an unchanged state this often at most, so
+# the live page can tell a quiet page from a connected one without asking.
+LIVE_CONNECTED_S = 30.0
+LIVE_REPEAT_S = 20.0
+_live_published: dict[Any, tuple[tuple[Any, ...], datetime]] = {}
 
 
 def monitor_lock(session: ExamSession) -> SessionMonitor:
@@ -67,6 +77,50 @@ def liveness_on_arrival(monitor: SessionMonitor, now: datetime) -> None:
             details={"silent_s": round(silent, 3), "timeout_s": timeout},
         )
     monitor.last_event_at = now
+
+
+def live_connection(monitor: SessionMonitor | None, *, now: datetime) -> str:
+    """connected / reconnecting / offline, from the page's last batch and the offline record."""
+    if monitor is None or monitor.last_event_at is None or monitor.offline_incident_id:
+        return "offline"
+    if (now - monitor.last_event_at).total_seconds() <= LIVE_CONNECTED_S:
+        return "connected"
+    return "reconnecting"
+
+
+def live_state(monitor: SessionMonitor, *, now: datetime) -> dict[str, Any]:
+    open_states = (monitor.derive_state or {}).get("open", {})
+    return {
+        "session_id": str(monitor.session_id),
+        "connection": live_connection(monitor, now=now),
+        **{name: event in open_states for name, event in LIVE_STATES_OPEN.items()},
+        "last_event_at": monitor.last_event_at,
+    }
+
+
+def live_state_publish(monitor: SessionMonitor, *, now: datetime) -> bool:
+    """Tell the proctor feed the session's state now (``session.state``), if it changed.
+
+    An unchanged state is repeated after LIVE_REPEAT_S only. What was last sent is kept per
+    process (a second ingest process may repeat a state once: harmless).
+    """
+    state = live_state(monitor, now=now)
+    key = (state["connection"], *(state[name] for name in LIVE_STATES_OPEN))
+    previous = _live_published.get(monitor.session_id)
+    if (
+        previous is not None
+        and previous[0] == key
+        and (now - previous[1]).total_seconds() < LIVE_REPEAT_S
+    ):
+        return False
+    _live_published[monitor.session_id] = (key, now)
+    if len(_live_published) > 20000:  # forget sessions not heard of for a while
+        cutoff = now.timestamp() - 600
+        for session_id, (_key, at) in list(_live_published.items()):
+            if at.timestamp() < cutoff:
+                del _live_published[session_id]
+    proctor_feed_publish(event="session.state", data=state, exam_id=monitor.session.exam_id)
+    return True
 
 
 def offline_severity(silent_s: float, timeout_s: float) -> str:

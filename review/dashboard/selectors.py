@@ -123,7 +123,8 @@ def recent_incidents(
     rows = Incident.objects.select_related("session__candidate__candidate_profile")
     if exam_id is not None:
         rows = rows.filter(session__exam_id=exam_id)
-    rows = rows.order_by("-created_at", "-pk")[:limit]
+    # Newest first by when it happened (an incident extended later keeps its place).
+    rows = rows.order_by("-started_at", "-pk")[:limit]
     return [
         {
             "id": row.pk,

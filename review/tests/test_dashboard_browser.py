@@ -113,7 +113,7 @@ def test_session_list_timeline_and_live_page(  # noqa: PLR0913
     )
     live_session, _ = start_session(live_candidate, exam)
     page.goto(f"{server.url}/admin/exams/examsession/live/")
-    assert page.locator(f'#live-sessions tr[data-session="{live_session.pk}"]').count() == 1
+    assert page.locator(f'#live-tiles .tile[data-session="{live_session.pk}"]').count() == 1
     incident = incident_create(
         session=live_session,
         kind=Incident.Kind.MULTIPLE_FACES,
