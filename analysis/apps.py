@@ -11,7 +11,7 @@ class AnalysisConfig(AppConfig):
     def ready(self) -> None:
         from django_q.signals import post_spawn
 
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401
         from .tasks import worker_preload
 
         post_spawn.connect(worker_preload, dispatch_uid="analysis_worker_preload")

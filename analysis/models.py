@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
 
 def media_upload_to(instance: MediaItem, filename: str) -> str:
@@ -43,12 +44,22 @@ class MediaItem(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
     is_evidence = models.BooleanField(default=False)
     file_deleted_at = models.DateTimeField(null=True, blank=True)
+    # Delivery bookkeeping (analysis.services.delivery): the lease starts when the item is
+    # queued or a worker takes it, and ends (NULL) when its result is written, so the sweep
+    # finds unfinished items through one small index whatever the broker lost.
+    analysis_leased_at = models.DateTimeField(
+        null=True, blank=True, default=timezone.now, help_text="NULL once analyzed."
+    )
+    analysis_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times a worker started analyzing it."
+    )
 
     class Meta:
         ordering = ["captured_at", "pk"]
         indexes = [
             models.Index(fields=["session", "kind", "captured_at"]),
             models.Index(fields=["is_evidence", "file_deleted_at"]),
+            models.Index(fields=["analysis_leased_at"], name="media_pending_lease"),
         ]
 
     def __str__(self) -> str:
