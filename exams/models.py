@@ -223,3 +223,38 @@ class ProctorAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.session_id}"
+
+
+class MediaPurgeRun(models.Model):
+    """One pass of the retention purge (scheduled, or ``manage.py purge_media``).
+
+    Kept so operators (and ``/health/``) can see that retention actually runs and what it did.
+    """
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cutoff = models.DateTimeField(help_text="Media captured before this was due.")
+    files_deleted = models.PositiveIntegerField(default=0)
+    bytes_deleted = models.PositiveBigIntegerField(default=0)
+    kept_legal_hold = models.PositiveIntegerField(default=0)
+    kept_active = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"purge {self.started_at:%Y-%m-%d %H:%M} ({self.files_deleted} files)"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "cutoff": self.cutoff,
+            "files_deleted": self.files_deleted,
+            "bytes_deleted": self.bytes_deleted,
+            "kept_legal_hold": self.kept_legal_hold,
+            "kept_active": self.kept_active,
+            "error": self.error,
+        }
