@@ -106,4 +106,8 @@ def health(request: HttpRequest) -> JsonResponse:
             except Exception as exc:
                 body[name] = {"error": exc.__class__.__name__}
     body = {"status": "ok" if healthy else "unavailable", **body}
-    return JsonResponse(body, status=200 if healthy else 503)
+    response = JsonResponse(body, status=200 if healthy else 503)
+    # A probe every few seconds would otherwise add a django.request ERROR line each time;
+    # the access log records the 503 and the body says why.
+    response._has_been_logged = True
+    return response
