@@ -42,7 +42,7 @@ def sweep_unfinished_media() -> str:
     from .services import media_sweep_unfinished
 
     report = media_sweep_unfinished()
-    return f"requeued {report.requeued}, failed {report.failed}"
+    return f"requeued {report.requeued}, failed {report.failed}, deferred {report.deferred}"
 
 
 def _record_internal_error(media_id: int) -> None:

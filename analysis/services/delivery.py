@@ -35,13 +35,27 @@ ANALYZE_TASK = "analysis.tasks.media_analyze"
 class SweepReport:
     requeued: int = 0
     failed: int = 0
+    deferred: int = 0  # expired leases left for a later run: the queue is backed up
+
+
+def _broker_backlog() -> int | None:
+    from django_q.brokers import get_broker
+
+    try:
+        return get_broker().queue_size()
+    except Exception as exc:  # a broker that can't answer: deliver again all the same
+        logger.warning("analysis sweep: queue size unavailable: %s", exc.__class__.__name__)
+        return None
 
 
 def media_sweep_unfinished() -> SweepReport:
     """Queue again the items whose lease expired; fail those out of attempts.
 
     Safe to run concurrently with itself and with workers: an item is queued again only by
-    the run that moved its lease (a compare-and-set on the old value).
+    the run that moved its lease (a compare-and-set on the old value). While more than
+    ``ANALYSIS_SWEEP_MAX_BACKLOG`` tasks wait in the broker, expired items are not queued
+    again: without delivery receipts an item waiting in a long queue looks the same as a lost
+    one, and copies of waiting items would only lengthen the queue. They go once it drains.
     """
     now = timezone.now()
     cutoff = now - timedelta(seconds=settings.ANALYSIS_LEASE_S)
@@ -54,11 +68,16 @@ def media_sweep_unfinished() -> SweepReport:
         ]
     )
     report = SweepReport()
+    backlog = _broker_backlog() if stale else None
+    backed_up = backlog is not None and backlog > settings.ANALYSIS_SWEEP_MAX_BACKLOG
     for media_id, leased_at, attempts in stale:
         if attempts >= settings.ANALYSIS_MAX_ATTEMPTS:
             if media_fail(media_id=media_id, reason="attempts_exhausted") is not None:
                 report.failed += 1
                 logger.warning("analysis: media %s failed after %s attempts", media_id, attempts)
+            continue
+        if backed_up:
+            report.deferred += 1
             continue
         with transaction.atomic():
             moved = MediaItem.objects.filter(pk=media_id, analysis_leased_at=leased_at).update(
@@ -67,11 +86,14 @@ def media_sweep_unfinished() -> SweepReport:
             if moved:
                 transaction.on_commit(lambda media_id=media_id: async_task(ANALYZE_TASK, media_id))
         report.requeued += moved
-    if report.requeued or report.failed:
+    if report.requeued or report.failed or report.deferred:
         logger.warning(
-            "analysis sweep: %d item(s) queued again, %d failed after %d attempts",
+            "analysis sweep: %d item(s) queued again, %d failed after %d attempts, "
+            "%d deferred (%s tasks queued)",
             report.requeued,
             report.failed,
             settings.ANALYSIS_MAX_ATTEMPTS,
+            report.deferred,
+            backlog,
         )
     return report

@@ -98,6 +98,25 @@ def test_the_sweep_delivers_again_an_item_whose_lease_expired(
     assert (result.status, result.face_count) == (ResultStatus.OK, 1)
 
 
+def test_the_sweep_waits_while_the_queue_is_backed_up_but_still_fails_poison(
+    session, face, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.ANALYSIS_SWEEP_MAX_BACKLOG = -1  # any queue length, even 0, counts as backed up
+    waiting = _stored(session, face)
+    _expire_lease(waiting, settings)
+    poison = _stored(session, face, seconds=3)
+    _expire_lease(poison, settings, attempts=settings.ANALYSIS_MAX_ATTEMPTS)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = media_sweep_unfinished()
+    assert (report.requeued, report.failed, report.deferred) == (0, 1, 1)
+    assert not AnalysisResult.objects.filter(media=waiting).exists()
+    assert AnalysisResult.objects.get(media=poison).failure_reason == "attempts_exhausted"
+    settings.ANALYSIS_SWEEP_MAX_BACKLOG = 50
+    with django_capture_on_commit_callbacks(execute=True):
+        assert media_sweep_unfinished().requeued == 1
+    assert AnalysisResult.objects.filter(media=waiting).count() == 1
+
+
 def test_the_sweep_leaves_leased_and_finished_items_alone(
     session, face, settings, django_capture_on_commit_callbacks
 ) -> None:

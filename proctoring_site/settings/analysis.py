@@ -47,3 +47,6 @@ ANALYSIS_LEASE_S = env_int("ANALYSIS_LEASE_S", 300)
 ANALYSIS_MAX_ATTEMPTS = env_int("ANALYSIS_MAX_ATTEMPTS", 3)
 # Items one sweep run handles at most (the next run, a minute later, takes the rest).
 ANALYSIS_SWEEP_BATCH = env_int("ANALYSIS_SWEEP_BATCH", 500)
+# While more tasks than this wait in the broker, the sweep queues nothing again (a waiting
+# item looks lost without delivery receipts); 50 is one cluster's prefetch (queue_limit).
+ANALYSIS_SWEEP_MAX_BACKLOG = env_int("ANALYSIS_SWEEP_MAX_BACKLOG", 50)
