@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -68,24 +68,26 @@ def media_sweep_unfinished() -> SweepReport:
         ]
     )
     report = SweepReport()
-    backlog = _broker_backlog() if stale else None
-    backed_up = backlog is not None and backlog > settings.ANALYSIS_SWEEP_MAX_BACKLOG
+    expired: list[tuple[int, datetime]] = []
     for media_id, leased_at, attempts in stale:
-        if attempts >= settings.ANALYSIS_MAX_ATTEMPTS:
-            if media_fail(media_id=media_id, reason="attempts_exhausted") is not None:
-                report.failed += 1
-                logger.warning("analysis: media %s failed after %s attempts", media_id, attempts)
-            continue
-        if backed_up:
-            report.deferred += 1
-            continue
-        with transaction.atomic():
+        if attempts < settings.ANALYSIS_MAX_ATTEMPTS:
+            expired.append((media_id, leased_at))
+        elif media_fail(media_id=media_id, reason="attempts_exhausted") is not None:
+            report.failed += 1
+            logger.warning("analysis: media %s failed after %s attempts", media_id, attempts)
+    backlog = _broker_backlog() if expired else None
+    if backlog is not None and backlog > settings.ANALYSIS_SWEEP_MAX_BACKLOG:
+        report.deferred = len(expired)
+        expired = []
+    # One transaction for the lease moves; each task is queued once they are committed.
+    with transaction.atomic():
+        for media_id, leased_at in expired:
             moved = MediaItem.objects.filter(pk=media_id, analysis_leased_at=leased_at).update(
                 analysis_leased_at=now
             )
             if moved:
                 transaction.on_commit(lambda media_id=media_id: async_task(ANALYZE_TASK, media_id))
-        report.requeued += moved
+            report.requeued += moved
     if report.requeued or report.failed or report.deferred:
         logger.warning(
             "analysis sweep: %d item(s) queued again, %d failed after %d attempts, "
