@@ -3,10 +3,11 @@
 ``/health/`` answers 503 when the database or Redis is down, or when no django-q2 worker has
 finished a task for ``HEALTH_WORKER_STALE_S`` seconds (0 turns that condition off; the worker
 is still reported). Workers are seen through django-q2's own task records: every task a worker
-finishes is stored with its stop time, and the minute schedules (session expiry, the
-monitoring and analysis sweeps) make an idle worker finish one every minute. Apps add their
-own sections (retention, analysis backlog) with ``health_section_register`` from their
-``AppConfig.ready``; a section reports, it does not decide the status.
+finishes successfully is stored with its stop time (the last ``save_limit`` of them, so keep it
+above 0), and the minute schedules (session expiry, the monitoring and analysis sweeps) make
+an idle worker finish one every minute. Apps add their own sections (retention, analysis
+backlog) with ``health_section_register`` from their ``AppConfig.ready``; a section reports,
+it does not decide the status.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ def _worker_status() -> dict[str, Any]:
     stale_after = settings.HEALTH_WORKER_STALE_S
     try:
         last_seen = (
-            Task.objects.filter(stopped__isnull=False)
+            # Successes only: save_limit bounds them (500), so this scan stays small.
+            Task.objects.filter(success=True, stopped__isnull=False)
             .order_by("-stopped")
             .values_list("stopped", flat=True)
             .first()
