@@ -22,13 +22,12 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 # The ASGI server (daphne) and one django-q2 worker, on the embedded defaults unless
-# DATABASE_URL / REDIS_URL are set. Ctrl-C stops both.
+# DATABASE_URL / REDIS_URL are set. Ctrl-C or SIGTERM stops both cleanly: the supervisor
+# (proctoring_site/serve.py) signals each once and the worker finishes its task in flight.
 run: migrate
 	$(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (exam page /exam/, admin /admin/, API docs /docs)"
-	@trap 'kill 0' INT TERM EXIT; \
-		$(PY) manage.py qcluster & \
-		$(PY) -m daphne --access-log /dev/null -b $(HOST) -p $(PORT) proctoring_site.asgi:application
+	$(PY) -m proctoring_site.serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -12,11 +12,16 @@ class AnalysisConfig(AppConfig):
         from django_q.signals import post_spawn
 
         from monitoring.incidents import incidents_changed_hook_register
+        from proctoring_site.health import health_section_register
 
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401
+        from .selectors import analysis_health
+        from .services.purge import retention_health
         from .services.risk import risk_session_hook
         from .tasks import worker_preload
 
         incidents_changed_hook_register(risk_session_hook)
 
         post_spawn.connect(worker_preload, dispatch_uid="analysis_worker_preload")
+        health_section_register("analysis", analysis_health)
+        health_section_register("retention", retention_health)

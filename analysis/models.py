@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
 
 def media_upload_to(instance: MediaItem, filename: str) -> str:
@@ -43,12 +44,22 @@ class MediaItem(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
     is_evidence = models.BooleanField(default=False)
     file_deleted_at = models.DateTimeField(null=True, blank=True)
+    # Delivery bookkeeping (analysis.services.delivery): the lease starts when the item is
+    # queued or a worker takes it, and ends (NULL) when its result is written, so the sweep
+    # finds unfinished items through one small index whatever the broker lost.
+    analysis_leased_at = models.DateTimeField(
+        null=True, blank=True, default=timezone.now, help_text="NULL once analyzed."
+    )
+    analysis_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times a worker started analyzing it."
+    )
 
     class Meta:
         ordering = ["captured_at", "pk"]
         indexes = [
             models.Index(fields=["session", "kind", "captured_at"]),
             models.Index(fields=["is_evidence", "file_deleted_at"]),
+            models.Index(fields=["analysis_leased_at"], name="media_pending_lease"),
         ]
 
     def __str__(self) -> str:
@@ -209,4 +220,39 @@ class SessionRisk(models.Model):
             "level": self.level,
             "explanation": self.explanation,
             "updated_at": self.updated_at,
+        }
+
+
+class MediaPurgeRun(models.Model):
+    """One pass of the retention purge (scheduled, or ``manage.py purge_media``).
+
+    Kept so operators (and ``/health/``) can see that retention actually runs and what it did.
+    """
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cutoff = models.DateTimeField(help_text="Media captured before this was due.")
+    files_deleted = models.PositiveIntegerField(default=0)
+    bytes_deleted = models.PositiveBigIntegerField(default=0)
+    kept_legal_hold = models.PositiveIntegerField(default=0)
+    kept_active = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"purge {self.started_at:%Y-%m-%d %H:%M} ({self.files_deleted} files)"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "cutoff": self.cutoff,
+            "files_deleted": self.files_deleted,
+            "bytes_deleted": self.bytes_deleted,
+            "kept_legal_hold": self.kept_legal_hold,
+            "kept_active": self.kept_active,
+            "error": self.error,
         }

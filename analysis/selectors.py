@@ -91,3 +91,16 @@ def analysis_stats(
         )
         per_exam.append({"exam_id": exam, "title": title, **summary})
     return {"overall": _summary(results), "by_exam": per_exam}
+
+
+def analysis_health() -> dict[str, Any]:
+    """For ``/health/``: frames and chunks still waiting for a result, and the oldest lease."""
+    from django.db.models import Min
+
+    from .models import MediaItem, MediaKind
+
+    pending = MediaItem.objects.filter(analysis_leased_at__isnull=False).exclude(
+        kind=MediaKind.ENROLLMENT
+    )
+    summary = pending.aggregate(items=Count("pk"), oldest_lease=Min("analysis_leased_at"))
+    return {"pending_media": summary["items"], "oldest_lease": summary["oldest_lease"]}

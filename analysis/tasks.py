@@ -37,20 +37,27 @@ def worker_preload(sender: Any = None, proc_name: str = "", **kwargs: Any) -> No
         logger.exception("analysis: could not preload models in %s", proc_name)
 
 
+def sweep_unfinished_media() -> str:
+    """Scheduled every minute: deliver again what a crash lost, fail what keeps crashing."""
+    from .services import media_sweep_unfinished
+
+    report = media_sweep_unfinished()
+    return f"requeued {report.requeued}, failed {report.failed}, deferred {report.deferred}"
+
+
 def _record_internal_error(media_id: int) -> None:
     """Leave no item without a result (it would hold its session's media): mark it failed."""
-    from .models import AnalysisResult, MediaItem, ResultStatus
+    from .services import media_fail
 
     try:
-        media = MediaItem.objects.filter(pk=media_id).first()
-        if media is not None and not AnalysisResult.objects.filter(media=media).exists():
-            AnalysisResult.objects.create(
-                session_id=media.session_id,
-                media=media,
-                kind=media.kind,
-                captured_at=media.captured_at,
-                status=ResultStatus.FAILED,
-                failure_reason="internal_error",
-            )
-    except Exception:  # the database itself is failing: the log line above is all we can do
+        media_fail(media_id=media_id, reason="internal_error")
+    except Exception:  # the database itself is failing: the sweep will deliver it again
         logger.exception("analysis: could not record the failure of media %s", media_id)
+
+
+def purge_expired_media() -> str:
+    """Scheduled hourly: delete media past MEDIA_RETENTION_DAYS and record the run."""
+    from .services.purge import media_purge_scheduled
+
+    run = media_purge_scheduled()
+    return f"deleted {run.files_deleted} file(s) captured before {run.cutoff.isoformat()}"

@@ -1,7 +1,8 @@
 """Writes of the analysis app: ingest, analysis of stored media, aggregation, risk."""
 
 from .aggregate import result_aggregate, session_aggregation_reset
-from .analyze import media_analyze, payload_analyze, session_reanalyze
+from .analyze import media_analyze, media_fail, payload_analyze, session_reanalyze
+from .delivery import media_sweep_unfinished
 from .ingest import enrollment_face_create, enrollment_voice_create, media_ingest
 from .risk import risk_recompute
 
@@ -9,7 +10,9 @@ __all__ = [
     "enrollment_face_create",
     "enrollment_voice_create",
     "media_analyze",
+    "media_fail",
     "media_ingest",
+    "media_sweep_unfinished",
     "payload_analyze",
     "result_aggregate",
     "risk_recompute",

@@ -6,7 +6,8 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from analysis import runner, scoring
@@ -56,7 +57,11 @@ def _analysis_for(media: MediaItem, data: bytes) -> ItemAnalysis:
 def result_record(
     *, session: Any, kind: str, captured_at: Any, analysis: ItemAnalysis, media: Any = None
 ) -> AnalysisResult:
-    """Store one analyzed item (ok or failed) with its labels and per-item risk."""
+    """Store one analyzed item (ok or failed) with its labels and per-item risk.
+
+    A stored item's lease ends here. A second result for one item raises IntegrityError (the
+    one-to-one ``media`` column): the database, not a prior read, makes analysis exactly-once.
+    """
     labels = sorted(set(analysis.labels)) if analysis.ok else []
     result = AnalysisResult.objects.create(
         session=session,
@@ -73,56 +78,109 @@ def result_record(
         **(analysis.columns if analysis.ok else {}),
     )
     ResultLabel.objects.bulk_create([ResultLabel(result=result, label=label) for label in labels])
+    if media is not None:
+        MediaItem.objects.filter(pk=media.pk).update(analysis_leased_at=None)
+    return result
+
+
+def media_claim(*, media_id: int) -> MediaItem | None:
+    """Take one delivery of an item: count the attempt and renew its lease.
+
+    None when the item is gone or already has a result (a repeated delivery). Two workers may
+    both claim an item delivered twice at once; only one of them can store its result.
+    """
+    claimed = MediaItem.objects.filter(pk=media_id, analysis_leased_at__isnull=False).update(
+        analysis_attempts=F("analysis_attempts") + 1, analysis_leased_at=timezone.now()
+    )
+    if not claimed:
+        return None
+    return MediaItem.objects.select_related("session__exam").filter(pk=media_id).first()
+
+
+def _read_and_analyze(media: MediaItem) -> tuple[ItemAnalysis, bytes | None]:
+    """The item's analysis and the bytes it was made from (None when unreadable)."""
+    if not media.has_file:
+        return ItemAnalysis(ok=False, failure_reason="media_missing"), None
+    try:
+        with media.file.open("rb") as handle:
+            data = handle.read()
+    except OSError:
+        return ItemAnalysis(ok=False, failure_reason="media_missing"), None
+    try:
+        return _analysis_for(media, data), data
+    except Exception as exc:  # a bug or a model failure must not kill the worker
+        logger.exception("analysis: analyzer error on media %s", media.pk)
+        return ItemAnalysis(
+            ok=False, failure_reason="analyzer_error", failure_message=str(exc)[:200]
+        ), data
+
+
+def _result_store(
+    media: MediaItem, analysis: ItemAnalysis, data: bytes | None = None
+) -> AnalysisResult | None:
+    """Write the item's result, aggregate it and release files, or nothing if one exists."""
+    try:
+        with transaction.atomic():
+            result = result_record(
+                session=media.session,
+                kind=media.kind,
+                captured_at=media.captured_at,
+                analysis=analysis,
+                media=media,
+            )
+            if analysis.ok:
+                result_aggregate(result=result)
+                if data and media.kind == MediaKind.FRAME and media.session.is_active:
+                    live_frame_publish(session=media.session, result=result, image=data)
+            else:
+                logger.info("analysis: media %s failed: %s", media.pk, analysis.failure_reason)
+                if not settings.ANALYSIS_KEEP_FAILED_MEDIA:
+                    media_release(session=media.session, media_ids=[media.pk], failed=True)
+            media.session.refresh_from_db(fields=["status"])
+            session_media_finalize(session=media.session)
+    except IntegrityError:
+        if not AnalysisResult.objects.filter(media_id=media.pk).exists():
+            raise
+        # Another delivery of the same item won the race; its result (and aggregation) stand.
+        logger.info(
+            "analysis: media %s already has a result; this delivery wrote nothing", media.pk
+        )
+        return None
     return result
 
 
 def media_analyze(*, media_id: int) -> AnalysisResult | None:
-    """Analyze one stored frame or chunk: result row, aggregation into incidents, retention.
+    """Claim one stored frame or chunk, analyze it, write its result exactly once.
 
-    Never raises for bad media or analyzer failures: the item gets a failed result with a
-    reason, so a worker keeps going. Running it twice for one item does nothing the second time.
+    The one entry point of a delivery, whatever groups the deliveries: claims the item
+    (``media_claim``), analyzes it, and stores result, aggregation and retention in one
+    transaction. Returns None, writing nothing, for an item that already has a result, also
+    when a concurrent delivery stores first. Never raises for bad media or analyzer failures:
+    the item gets a failed result with a reason. A delivery beyond ``ANALYSIS_MAX_ATTEMPTS``
+    (earlier workers died on the item) stores a failed ``attempts_exhausted`` result instead.
+    """
+    media = media_claim(media_id=media_id)
+    if media is None:
+        if not MediaItem.objects.filter(pk=media_id).exists():
+            logger.warning("analysis: media %s no longer exists", media_id)
+        return None
+    if media.analysis_attempts > settings.ANALYSIS_MAX_ATTEMPTS:
+        analysis, data = ItemAnalysis(ok=False, failure_reason="attempts_exhausted"), None
+    else:
+        analysis, data = _read_and_analyze(media)
+    return _result_store(media, analysis, data)
+
+
+def media_fail(*, media_id: int, reason: str) -> AnalysisResult | None:
+    """Give an item a failed result with ``reason`` unless it already has one.
+
+    For items that cannot be analyzed at all (attempts exhausted, an engine error): the
+    session's files are then released like any failed item's.
     """
     media = MediaItem.objects.select_related("session__exam").filter(pk=media_id).first()
-    if media is None:
-        logger.warning("analysis: media %s no longer exists", media_id)
+    if media is None or media.analysis_leased_at is None:
         return None
-    if AnalysisResult.objects.filter(media=media).exists():
-        return None
-    if not media.has_file:
-        analysis = ItemAnalysis(ok=False, failure_reason="media_missing")
-    else:
-        try:
-            with media.file.open("rb") as handle:
-                data = handle.read()
-        except OSError:
-            analysis = ItemAnalysis(ok=False, failure_reason="media_missing")
-        else:
-            try:
-                analysis = _analysis_for(media, data)
-            except Exception as exc:  # a bug or a model failure must not kill the worker
-                logger.exception("analysis: analyzer error on media %s", media.pk)
-                analysis = ItemAnalysis(
-                    ok=False, failure_reason="analyzer_error", failure_message=str(exc)[:200]
-                )
-    with transaction.atomic():
-        result = result_record(
-            session=media.session,
-            kind=media.kind,
-            captured_at=media.captured_at,
-            analysis=analysis,
-            media=media,
-        )
-        if analysis.ok:
-            result_aggregate(result=result)
-            if media.kind == MediaKind.FRAME and media.session.is_active:
-                live_frame_publish(session=media.session, result=result, image=data)
-        else:
-            logger.info("analysis: media %s failed: %s", media.pk, analysis.failure_reason)
-            if not settings.ANALYSIS_KEEP_FAILED_MEDIA:
-                media_release(session=media.session, media_ids=[media.pk], failed=True)
-        media.session.refresh_from_db(fields=["status"])
-        session_media_finalize(session=media.session)
-    return result
+    return _result_store(media, ItemAnalysis(ok=False, failure_reason=reason))
 
 
 def payload_analyze(
@@ -181,6 +239,10 @@ def session_reanalyze(*, session: Any) -> dict[str, int]:
     )
     incidents_deleted = session_aggregation_reset(session=session)
     AnalysisResult.objects.filter(media__in=media).delete()
+    # A re-analysis is a new delivery with a fresh attempt budget.
+    MediaItem.objects.filter(pk__in=[item.pk for item in media]).update(
+        analysis_leased_at=timezone.now(), analysis_attempts=0
+    )
     failed = 0
     for item in media:
         result = media_analyze(media_id=item.pk)

@@ -205,6 +205,7 @@ def _enrollment_frames_replace(*, session: ExamSession, images: list[bytes]) -> 
             height=header.height,
             captured_at=now,
             is_evidence=True,
+            analysis_leased_at=None,  # evidence only, never analyzed
         )
         media.file.save(f"enroll.{header.extension}", ContentFile(data), save=False)
         media.save()

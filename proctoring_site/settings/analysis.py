@@ -37,3 +37,16 @@ ANALYSIS_RISK_HIGH = env_int("ANALYSIS_RISK_HIGH", 60)
 
 # Load the models when a worker process starts, so the first frame is not slow.
 ANALYSIS_PRELOAD_MODELS = env_bool("ANALYSIS_PRELOAD_MODELS", True)
+
+# Delivery (analysis.services.delivery): an item without a result whose lease is older than
+# this is queued again by the scheduled sweep. It must exceed Q_TIMEOUT (a worker holding the
+# item longer is killed by django-q2), which a system check enforces.
+ANALYSIS_LEASE_S = env_int("ANALYSIS_LEASE_S", 300)
+# After this many started analyses without a result (a worker died on it each time), the item
+# gets a failed result with reason attempts_exhausted instead of another delivery.
+ANALYSIS_MAX_ATTEMPTS = env_int("ANALYSIS_MAX_ATTEMPTS", 3)
+# Items one sweep run handles at most (the next run, a minute later, takes the rest).
+ANALYSIS_SWEEP_BATCH = env_int("ANALYSIS_SWEEP_BATCH", 500)
+# While more tasks than this wait in the broker, the sweep queues nothing again (a waiting
+# item looks lost without delivery receipts); 50 is one cluster's prefetch (queue_limit).
+ANALYSIS_SWEEP_MAX_BACKLOG = env_int("ANALYSIS_SWEEP_MAX_BACKLOG", 50)

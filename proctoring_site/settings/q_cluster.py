@@ -30,3 +30,7 @@ if _REDIS_URL:
     Q_CLUSTER["redis"] = _REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+
+# /health/ answers 503 when no worker finished a task for this long (0: report, never 503).
+# More than Q_TIMEOUT (a busy worker may hold one task that long) plus the minute schedules.
+HEALTH_WORKER_STALE_S = env_int("HEALTH_WORKER_STALE_S", 300)

@@ -10,6 +10,7 @@ process ``async_task`` then enqueues instead of running inline. It requests
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -80,6 +81,12 @@ class QClusterWorker:
                 pytest.fail(f"timed out after {timeout} s; qcluster log:\n{self.log()[-4000:]}")
             time.sleep(interval)
 
+    def kill(self) -> None:
+        """SIGKILL the whole process tree at once, as a crash or the OOM killer would."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
     def stop(self) -> None:
         if not self.alive:
             return
@@ -95,14 +102,8 @@ class QClusterWorker:
             self.process.wait(timeout=10)
 
 
-@pytest.fixture
-def qcluster_worker(transactional_db: None, settings: Any, monkeypatch: Any) -> Iterator[Any]:
-    """Start a real ``manage.py qcluster`` on the test database; stop it at teardown."""
+def _qcluster_start(settings: Any, extra_env: dict[str, str] | None = None) -> QClusterWorker:
     from django_q.conf import Conf
-
-    cluster_name = Conf.CLUSTER_NAME
-    # This process enqueues to the worker's queue instead of running tasks inline.
-    monkeypatch.setattr(Conf, "SYNC", False)
 
     base_dir = Path(settings.BASE_DIR)
     env = dict(os.environ)
@@ -110,7 +111,7 @@ def qcluster_worker(transactional_db: None, settings: Any, monkeypatch: Any) -> 
         {
             "DJANGO_SETTINGS_MODULE": "proctoring_site.settings.test",
             "Q_SYNC": "0",
-            "Q_CLUSTER_NAME": cluster_name,
+            "Q_CLUSTER_NAME": Conf.CLUSTER_NAME,
             "DATABASE_URL": database_url_for_current_connection(),
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "PYTHONUNBUFFERED": "1",
@@ -120,6 +121,7 @@ def qcluster_worker(transactional_db: None, settings: Any, monkeypatch: Any) -> 
         env["REDIS_URL"] = settings.REDIS_URL
     else:
         env.pop("REDIS_URL", None)
+    env.update(extra_env or {})
     log_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept open for the subprocess
         prefix="qcluster-", suffix=".log", delete=False
     )
@@ -131,10 +133,39 @@ def qcluster_worker(transactional_db: None, settings: Any, monkeypatch: Any) -> 
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    worker = QClusterWorker(process, Path(log_file.name), cluster_name)
+    log_file.close()  # the subprocess has its own descriptor
+    return QClusterWorker(process, Path(log_file.name), Conf.CLUSTER_NAME)
+
+
+@pytest.fixture
+def qcluster_factory(
+    transactional_db: None, settings: Any, monkeypatch: Any
+) -> Iterator[Callable[..., QClusterWorker]]:
+    """Start real ``manage.py qcluster`` processes (``extra_env`` overrides settings).
+
+    Several may be started one after the other (a crash and a restart); each is stopped at
+    teardown and its log removed.
+    """
+    from django_q.conf import Conf
+
+    # This process enqueues to the worker's queue instead of running tasks inline.
+    monkeypatch.setattr(Conf, "SYNC", False)
+    started: list[QClusterWorker] = []
+
+    def start(extra_env: dict[str, str] | None = None) -> QClusterWorker:
+        worker = _qcluster_start(settings, extra_env)
+        started.append(worker)
+        return worker
+
     try:
-        yield worker
+        yield start
     finally:
-        worker.stop()
-        log_file.close()
-        Path(log_file.name).unlink(missing_ok=True)
+        for worker in started:
+            worker.stop()
+            worker.log_path.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def qcluster_worker(qcluster_factory: Callable[..., QClusterWorker]) -> QClusterWorker:
+    """Start a real ``manage.py qcluster`` on the test database; stop it at teardown."""
+    return qcluster_factory()
