@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import user_tokens_revoke
 from proctoring_site.exceptions import ConflictError, NotFoundError
 from proctoring_site.realtime import proctor_feed_publish, session_publish
 
@@ -177,13 +178,19 @@ def session_end(*, session: ExamSession, actor: User) -> ExamSession:
 
 
 def session_terminate(*, session: ExamSession, actor: User, reason: str) -> ExamSession:
-    """A proctor or admin stops a session at once; the candidate's page is told why."""
-    session = session_transition(
-        session_id=session.pk,
-        to_status=SessionStatus.TERMINATED,
-        actor=actor,
-        reason=reason,
-    )
+    """A proctor or admin stops a session at once; the candidate's page is told why.
+
+    The candidate's JWTs are revoked too: a terminated candidate signs in again to see the
+    outcome, and nothing they held before keeps working.
+    """
+    with transaction.atomic():
+        session = session_transition(
+            session_id=session.pk,
+            to_status=SessionStatus.TERMINATED,
+            actor=actor,
+            reason=reason,
+        )
+        user_tokens_revoke(user=session.candidate, reason="session terminated")
     session_publish(
         session_id=session.pk,
         event="session.terminated",
