@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -22,6 +23,11 @@ class Exam(models.Model):
         default=dict, blank=True, help_text="Overrides of the default monitoring policy."
     )
     is_published = models.BooleanField(default=True)
+    max_attempts = models.PositiveIntegerField(
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="Sessions a candidate may start; a proctor can grant more, one at a time.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -202,6 +208,8 @@ class ProctorAction(models.Model):
     class Kind(models.TextChoices):
         WARNING = "warning", "Warning"
         TERMINATION = "termination", "Termination"
+        # One more attempt at this session's exam for its candidate (see exams.attempts).
+        ATTEMPT_GRANT = "attempt_grant", "Another attempt granted"
 
     session = models.ForeignKey(
         ExamSession, on_delete=models.CASCADE, related_name="proctor_actions"
@@ -218,6 +226,7 @@ class ProctorAction(models.Model):
         permissions = [
             ("warn_session", "Can warn a candidate during a session"),
             ("terminate_session", "Can terminate a session"),
+            ("grant_attempt", "Can grant a candidate another attempt at an exam"),
             ("view_evidence", "Can view evidence media (frames, audio, code)"),
         ]
 

@@ -30,6 +30,7 @@ PROCTOR_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("exams", "view_proctoraction"),
     ("exams", "warn_session"),
     ("exams", "terminate_session"),
+    ("exams", "grant_attempt"),
     ("exams", "view_evidence"),
 )
 
