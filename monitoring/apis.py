@@ -17,7 +17,6 @@ from proctoring_site.exceptions import InvalidInputError, NotFoundError
 
 from . import services
 from .ingest_pool import ingest_store
-from .models import Incident
 from .parsers import NestingSafeJSONParser
 from .rate_limit import ingest_rate_limit_hit
 from .selectors import logs_for_user
@@ -32,7 +31,6 @@ from .serializers import (
 )
 
 # Kinds the exam page may not claim about itself: they are for proctors and the server.
-CANDIDATE_FORBIDDEN_KINDS = frozenset({Incident.Kind.MANUAL, Incident.Kind.CODE_SIMILARITY})
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -124,11 +122,6 @@ class SuspiciousActivityApi(APIView):
             session = session_for_user(user=request.user, session_id=data["session_id"])
         else:
             session = _own_active_session(request, data["session_id"])
-            if data["kind"] in CANDIDATE_FORBIDDEN_KINDS:
-                raise InvalidInputError(
-                    f"The exam page cannot report {data['kind']!r} incidents.",
-                    code="kind_not_allowed",
-                )
             ingest_rate_limit_hit(session_id=session.pk, events=1)
         incident = services.incident_report(
             session=session,
