@@ -12,6 +12,6 @@ urlpatterns = [
     path("refresh", apis.RefreshApi.as_view(), name="auth-refresh"),
     path("logout", apis.LogoutApi.as_view(), name="auth-logout"),
     path("me", apis.MeApi.as_view(), name="auth-me"),
-    path("start-exam/<int:candidate_id>", StartExamApi.as_view(), name="auth-start-exam"),
+    path("start-exam/<id:candidate_id>", StartExamApi.as_view(), name="auth-start-exam"),
     path("end-exam/<str:session_token>", EndExamApi.as_view(), name="auth-end-exam"),
 ]

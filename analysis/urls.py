@@ -10,5 +10,5 @@ urlpatterns = [
     path("analyze", apis.AnalyzeApi.as_view(), name="ai-monitoring-analyze"),
     path("results", apis.ResultListApi.as_view(), name="ai-monitoring-results"),
     path("stats", apis.StatsApi.as_view(), name="ai-monitoring-stats"),
-    path("media/<int:media_id>", apis.MediaFileApi.as_view(), name="ai-monitoring-media"),
+    path("media/<id:media_id>", apis.MediaFileApi.as_view(), name="ai-monitoring-media"),
 ]

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from .health import health
+from .validation import IdConverter
+
+# Before the includes below: app URLconfs use <id:...> for database ids.
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("health/", health, name="health"),
