@@ -18,6 +18,7 @@ from exams.policy import DEFAULT_POLICY
 from exams.selectors import session_for_user
 from proctoring_site.exceptions import InvalidInputError, NotFoundError, PayloadTooLargeError
 from proctoring_site.pagination import StandardPagination
+from proctoring_site.schema import paginated
 
 from . import selectors, services
 from .models import MediaItem, MediaKind
@@ -181,7 +182,9 @@ class AnalyzeApi(APIView):
 class ResultListApi(APIView):
     """GET /api/ai-monitoring/results: per-item results, filtered and paginated."""
 
-    @extend_schema(parameters=[ResultFilterSerializer], responses=ResultOutputSerializer(many=True))
+    @extend_schema(
+        parameters=[ResultFilterSerializer], responses={200: paginated(ResultOutputSerializer)}
+    )
     def get(self, request: Request) -> Response:
         filters = ResultFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

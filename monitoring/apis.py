@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from exams.models import ExamSession
 from exams.selectors import session_for_user, session_require_active
 from proctoring_site.exceptions import InvalidInputError, NotFoundError
+from proctoring_site.schema import paginated
 
 from . import services
 from .ingest_pool import ingest_store
@@ -89,7 +90,9 @@ class LogListApi(GenericAPIView):
 
     serializer_class = LogOutputSerializer
 
-    @extend_schema(parameters=[LogFilterInputSerializer])
+    @extend_schema(
+        parameters=[LogFilterInputSerializer], responses={200: paginated(LogOutputSerializer)}
+    )
     def get(self, request: Request) -> Response:
         filters = LogFilterInputSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

@@ -148,6 +148,10 @@ SPECTACULAR_SETTINGS = {
     # Schema generation is tested on its own (proctoring_site/tests); keeping it out of
     # `check --deploy` keeps that check about deployment settings.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "proctoring_site.schema.add_error_responses",
+    ],
 }
 
 # Request body limits (bytes) by path prefix, longest prefix wins; answered with 413.
