@@ -143,9 +143,12 @@ def login(*, username: str, password: str, ip_address: str) -> TokenPair:
         if throttle.failures >= settings.LOGIN_FAILURE_LIMIT:
             lock_until = timezone.now() + timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
             rows.filter(locked_until__isnull=True).update(locked_until=lock_until)
+        # Never the username as typed: people type their password into it. A known username
+        # is logged as its user id.
+        known = User.objects.filter(username__iexact=username).values_list("pk", flat=True)
         logger.warning(
-            "failed sign-in: username=%r ip=%s failures=%s",
-            username[:150],
+            "failed sign-in: user_id=%s ip=%s failures=%s",
+            known.first() or "unknown",
             ip_address,
             throttle.failures,
         )

@@ -172,16 +172,25 @@ LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
 # How long media that is not evidence, and evidence itself, are kept (days).
 MEDIA_RETENTION_DAYS = env_int("MEDIA_RETENTION_DAYS", 30)
 
+# One handler, whose formatter redacts every finished line (proctoring_site/logging.py).
+# Django's own loggers are routed to it instead of Django's default handlers (whose console
+# handler under DEBUG, and mail_admins, would print request paths with tokens unredacted).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "proctoring_site.logging.RedactSecretsFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    "formatters": {
+        "redacted": {
+            "()": "proctoring_site.logging.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
     },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "redacted"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 
 from .analysis import *  # noqa: E402,F403
