@@ -21,6 +21,7 @@ from proctoring_site.pagination import StandardPagination
 from proctoring_site.schema import paginated
 
 from . import selectors, services
+from .analyze_gate import analyze_rate_limit_hit
 from .models import MediaItem, MediaKind
 from .serializers import (
     AnalyzeInputSerializer,
@@ -164,6 +165,7 @@ class AnalyzeApi(APIView):
 
     @extend_schema(request=AnalyzeInputSerializer, responses={200: AnalyzeOutputSerializer})
     def post(self, request: Request) -> Response:
+        analyze_rate_limit_hit(user=request.user)
         serializer = AnalyzeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
