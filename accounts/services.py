@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -128,7 +129,14 @@ def _reserve_attempt(throttle: LoginThrottle) -> None:
 
 
 def login(*, username: str, password: str, ip_address: str) -> TokenPair:
-    """Check the credentials and return a JWT pair.
+    """Check the credentials (``credentials_check``) and return a JWT pair."""
+    user = credentials_check(username=username, password=password, ip_address=ip_address)
+    logger.info("sign-in: user_id=%s ip=%s", user.pk, ip_address)
+    return _pair_for(user)
+
+
+def credentials_check(*, username: str, password: str, ip_address: str) -> User:
+    """The one sign-in policy, for both doors (the API's login and the admin's login form).
 
     Raises RateLimitedError after LOGIN_FAILURE_LIMIT failures for this username from this
     address (for LOGIN_LOCKOUT_SECONDS, the correct password included) and
@@ -154,8 +162,14 @@ def login(*, username: str, password: str, ip_address: str) -> TokenPair:
         )
         raise AuthenticationError
     rows.update(failures=0, locked_until=None, last_failure_at=None)
-    logger.info("sign-in: user_id=%s ip=%s", user.pk, ip_address)
-    return _pair_for(user)
+    return user
+
+
+def login_throttles_unlock(*, throttles: Any, actor: User) -> int:
+    """The one unlock path: an admin clears lockouts (and failure counts) before they expire."""
+    count = throttles.update(failures=0, locked_until=None, last_failure_at=None)
+    logger.info("sign-in lockouts cleared: %s by user_id=%s", count, actor.pk)
+    return count
 
 
 def _pair_for(user: User) -> TokenPair:

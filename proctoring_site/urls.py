@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts.admin_login import admin_login
+
 from .health import health
 from .validation import IdConverter
 
@@ -26,6 +28,8 @@ urlpatterns = [
     path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema")),
     path("exam/", include("exams.page_urls")),
+    # Before the admin's own URLs: its sign-in under the API's lockout (429 when locked).
+    path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
 ]
 
