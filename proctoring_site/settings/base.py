@@ -11,7 +11,8 @@ from .env import env_bool, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 # A local-only default; production.py refuses to start without a real SECRET_KEY.
-SECRET_KEY = env_str("SECRET_KEY", "django-insecure-local-only-change-me-8f3c2a1e9d7b")
+LOCAL_SECRET_KEY = "django-insecure-local-only-change-me-8f3c2a1e9d7b"  # noqa: S105 - public
+SECRET_KEY = env_str("SECRET_KEY", LOCAL_SECRET_KEY)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "channels",
     "django_q",
     "accounts",
@@ -39,6 +41,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "proctoring_site.middleware.SecurityHeadersMiddleware",
     "proctoring_site.middleware.AccessLogMiddleware",
     "proctoring_site.middleware.BodySizeLimitMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -140,6 +143,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Candidates' exam sessions, monitoring ingest, analysis and review.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Public unless API_DOCS_PUBLIC is off (production's default): proctoring_site/permissions.py.
+    "SERVE_PERMISSIONS": ["proctoring_site.permissions.ApiDocsPermission"],
     # Served from drf-spectacular-sidecar's static files: the docs work with no network.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -200,4 +205,5 @@ from .jwt import *  # noqa: E402,F403
 from .monitoring import *  # noqa: E402,F403
 from .q_cluster import *  # noqa: E402,F403
 from .review import *  # noqa: E402,F403
+from .security import *  # noqa: E402,F403
 from .submissions import *  # noqa: E402,F403

@@ -1,4 +1,11 @@
-"""ASGI middleware: the API's body limits hold for bodies sent without Content-Length.
+"""ASGI middleware: what must hold for requests Django's own middleware never sees.
+
+``StaticSecurityHeadersMiddleware``: static files are served by the ASGI app itself
+(``ASGIStaticFilesHandler``, without Django's middleware), so their security headers are
+added here.
+
+``ChunkedBodyLimitMiddleware``: the API's body limits hold for bodies sent without
+Content-Length.
 
 ``BodySizeLimitMiddleware`` refuses a declared Content-Length over the limit before the body
 is read. A chunked body declares nothing: Django's ASGI handler would spool all of it (50 MB
@@ -12,6 +19,8 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+from django.conf import settings
 
 from .exceptions import error_body
 from .middleware import body_limit_for_path
@@ -79,3 +88,31 @@ async def _refuse(send: Send, limit: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": content})
+
+
+class StaticSecurityHeadersMiddleware:
+    """Add CSP_STATIC, nosniff and a referrer policy to every /static/ response."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(settings.STATIC_URL):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(name, value) for name, value in _STATIC_HEADERS if name not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+_STATIC_HEADERS = [
+    (b"content-security-policy", settings.CSP_STATIC.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+]
