@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import CandidateProfile, User
 from accounts.services import proctor_create
+from accounts.tokens import RevocableRefreshToken
 
 pytest_plugins = ["proctoring_site.testing.live_server", "proctoring_site.testing.worker"]
 
@@ -97,7 +97,8 @@ def session(candidate, exam, start_session):
 
 
 def access_token_for(user: User) -> str:
-    return str(RefreshToken.for_user(user).access_token)
+    user.refresh_from_db(fields=["token_generation"])
+    return str(RevocableRefreshToken.for_user(user).access_token)
 
 
 @pytest.fixture

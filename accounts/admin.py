@@ -2,8 +2,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
+from .admin_login import LockoutAdminAuthenticationForm
 from .models import CandidateProfile, LoginThrottle, User
+from .services import login_throttles_unlock
 
 
 class CandidateProfileInline(admin.StackedInline):
@@ -28,8 +32,17 @@ class CandidateProfileAdmin(admin.ModelAdmin):
     list_filter = ["institution"]
 
 
+admin.site.login_form = LockoutAdminAuthenticationForm
+
+
 @admin.register(LoginThrottle)
 class LoginThrottleAdmin(admin.ModelAdmin):
     list_display = ["username", "ip_address", "failures", "last_failure_at", "locked_until"]
     search_fields = ["username", "ip_address"]
     list_filter = ["locked_until"]
+    actions = ["unlock"]
+
+    @admin.action(description="Unlock: clear the lockout and failure count", permissions=["change"])
+    def unlock(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = login_throttles_unlock(throttles=queryset, actor=request.user)
+        self.message_user(request, f"Unlocked {count} sign-in record(s).")

@@ -8,15 +8,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.views import TokenRefreshView
 
-from proctoring_site.exceptions import ApplicationError, InvalidInputError
+from proctoring_site.exceptions import ApplicationError
 
 from . import services
 from .serializers import (
     LoginInputSerializer,
     LogoutInputSerializer,
+    RefreshInputSerializer,
     RegisterInputSerializer,
     TokenPairSerializer,
     UserOutputSerializer,
@@ -60,8 +59,18 @@ class LoginApi(APIView):
         return Response({"access": pair.access, "refresh": pair.refresh})
 
 
-class RefreshApi(TokenRefreshView):
+class RefreshApi(APIView):
     """Exchange a refresh token for a new pair; the old refresh token is blacklisted."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=RefreshInputSerializer, responses={200: TokenPairSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = RefreshInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        pair = services.tokens_refresh(refresh=serializer.validated_data["refresh"])
+        return Response({"access": pair.access, "refresh": pair.refresh})
 
 
 class LogoutApi(APIView):
@@ -69,10 +78,7 @@ class LogoutApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = LogoutInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.logout(refresh=serializer.validated_data["refresh"])
-        except TokenError as exc:
-            raise InvalidInputError(str(exc), code="token_not_valid") from None
+        services.logout(user=request.user, refresh=serializer.validated_data["refresh"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

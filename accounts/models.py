@@ -14,6 +14,8 @@ class User(AbstractUser):
 
     email = models.EmailField("email address", unique=True)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CANDIDATE)
+    # Bumped to revoke every JWT issued so far (logout, a proctor's terminate): see tokens.py.
+    token_generation = models.PositiveIntegerField(default=0, editable=False)
 
     REQUIRED_FIELDS = ["email"]
 

@@ -32,7 +32,11 @@ class TokenPairSerializer(serializers.Serializer):
 
 
 class LogoutInputSerializer(serializers.Serializer):
-    refresh = serializers.CharField()
+    refresh = serializers.CharField(max_length=2000)
+
+
+class RefreshInputSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=2000)
 
 
 class UserOutputSerializer(serializers.ModelSerializer):

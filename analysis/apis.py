@@ -18,8 +18,10 @@ from exams.policy import DEFAULT_POLICY
 from exams.selectors import session_for_user
 from proctoring_site.exceptions import InvalidInputError, NotFoundError, PayloadTooLargeError
 from proctoring_site.pagination import StandardPagination
+from proctoring_site.schema import paginated
 
 from . import selectors, services
+from .analyze_gate import analyze_rate_limit_hit
 from .models import MediaItem, MediaKind
 from .serializers import (
     AnalyzeInputSerializer,
@@ -163,6 +165,7 @@ class AnalyzeApi(APIView):
 
     @extend_schema(request=AnalyzeInputSerializer, responses={200: AnalyzeOutputSerializer})
     def post(self, request: Request) -> Response:
+        analyze_rate_limit_hit(user=request.user)
         serializer = AnalyzeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -181,7 +184,9 @@ class AnalyzeApi(APIView):
 class ResultListApi(APIView):
     """GET /api/ai-monitoring/results: per-item results, filtered and paginated."""
 
-    @extend_schema(parameters=[ResultFilterSerializer], responses=ResultOutputSerializer(many=True))
+    @extend_schema(
+        parameters=[ResultFilterSerializer], responses={200: paginated(ResultOutputSerializer)}
+    )
     def get(self, request: Request) -> Response:
         filters = ResultFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

@@ -10,6 +10,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from proctoring_site.validation import MAX_DB_INT
+
 from .models import AnalysisResult, Enrollment, MediaItem
 from .scoring import EVENT_ALIASES
 
@@ -125,7 +127,7 @@ class ResultFilterSerializer(serializers.Serializer):
 
 
 class StatsFilterSerializer(serializers.Serializer):
-    exam = serializers.IntegerField(required=False, min_value=1)
+    exam = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DB_INT)
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
 

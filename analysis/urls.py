@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.urls import path
 
 from . import apis
+from .analyze_gate import bounded_analyze
 
 urlpatterns = [
-    path("analyze", apis.AnalyzeApi.as_view(), name="ai-monitoring-analyze"),
+    path("analyze", bounded_analyze(apis.AnalyzeApi.as_view()), name="ai-monitoring-analyze"),
     path("results", apis.ResultListApi.as_view(), name="ai-monitoring-results"),
     path("stats", apis.StatsApi.as_view(), name="ai-monitoring-stats"),
-    path("media/<int:media_id>", apis.MediaFileApi.as_view(), name="ai-monitoring-media"),
+    path("media/<id:media_id>", apis.MediaFileApi.as_view(), name="ai-monitoring-media"),
 ]

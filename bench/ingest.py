@@ -132,9 +132,9 @@ def stop_servers(servers: list[subprocess.Popen]) -> None:
 def create_sessions(count: int) -> list[tuple[str, str]]:
     """(session id, access token) for ``count`` candidates, each with a fresh running session."""
     from django.utils import timezone
-    from rest_framework_simplejwt.tokens import AccessToken
 
     from accounts.models import CandidateProfile, User
+    from accounts.tokens import RevocableAccessToken as AccessToken
     from exams.lifecycle import ACTIVE_STATUSES
     from exams.models import Exam, ExamSession
     from exams.services import session_start

@@ -13,10 +13,11 @@ from accounts.utils import client_ip
 from proctoring_site.exceptions import NotFoundError
 
 from . import services
+from .attempts import attempts_by_exam
 from .models import Exam, Problem
 from .selectors import session_for_user
 from .serializers import (
-    ExamOutputSerializer,
+    ExamListItemOutputSerializer,
     SessionOutputSerializer,
     SessionStartedOutputSerializer,
     StartExamInputSerializer,
@@ -64,9 +65,16 @@ class EndExamApi(APIView):
 
 
 class ExamListApi(APIView):
-    @extend_schema(responses={200: ExamOutputSerializer(many=True)})
+    @extend_schema(responses={200: ExamListItemOutputSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        return Response(ExamOutputSerializer(_exam_queryset(), many=True).data)
+        exams = list(_exam_queryset())
+        attempts = (
+            attempts_by_exam(candidate=request.user, exams=exams)
+            if request.user.is_candidate
+            else {}
+        )
+        serializer = ExamListItemOutputSerializer(exams, many=True, context={"attempts": attempts})
+        return Response(serializer.data)
 
 
 class SessionDetailApi(APIView):

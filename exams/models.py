@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -22,6 +23,11 @@ class Exam(models.Model):
         default=dict, blank=True, help_text="Overrides of the default monitoring policy."
     )
     is_published = models.BooleanField(default=True)
+    max_attempts = models.PositiveIntegerField(
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="Sessions a candidate may start; a proctor can grant more, one at a time.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -134,3 +140,26 @@ class SessionTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} -> {self.to_status}"
+
+
+class AttemptGrant(models.Model):
+    """A proctor's grant of one more attempt at the exam of ``session`` (who, when, why).
+
+    Part of the session's history beside its transitions; ``exams.attempts`` counts these.
+    """
+
+    session = models.ForeignKey(
+        ExamSession, on_delete=models.CASCADE, related_name="attempt_grants"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        permissions = [("grant_attempt", "Can grant a candidate another attempt at an exam")]
+
+    def __str__(self) -> str:
+        return f"Another attempt granted on {self.session_id}"

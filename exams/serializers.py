@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from proctoring_site.validation import MAX_DB_INT
 
 from .models import Exam, ExamSession, Problem, SessionTransition
 
@@ -27,8 +30,39 @@ class ExamOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+class AttemptsOutputSerializer(serializers.Serializer):
+    used = serializers.IntegerField()
+    allowed = serializers.IntegerField()
+    remaining = serializers.IntegerField()
+
+
+class ExamListItemOutputSerializer(ExamOutputSerializer):
+    """An exam as the signed-in candidate sees it: with their attempts (``finished`` when none
+    is left, so the page shows the exam as done rather than open)."""
+
+    attempts = serializers.SerializerMethodField()
+    finished = serializers.SerializerMethodField()
+
+    class Meta(ExamOutputSerializer.Meta):
+        fields = [*ExamOutputSerializer.Meta.fields, "attempts", "finished"]
+
+    def _attempts(self, exam: Exam):
+        return self.context["attempts"].get(exam.pk)
+
+    @extend_schema_field(AttemptsOutputSerializer(allow_null=True))
+    def get_attempts(self, exam: Exam) -> dict | None:
+        attempts = self._attempts(exam)
+        if attempts is None:
+            return None
+        return AttemptsOutputSerializer(attempts).data
+
+    def get_finished(self, exam: Exam) -> bool:
+        attempts = self._attempts(exam)
+        return attempts is not None and attempts.remaining == 0
+
+
 class StartExamInputSerializer(serializers.Serializer):
-    exam_id = serializers.IntegerField(min_value=1)
+    exam_id = serializers.IntegerField(min_value=1, max_value=MAX_DB_INT)
     consent = serializers.BooleanField(required=False, default=False)
 
 

@@ -14,9 +14,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import user_tokens_revoke
 from proctoring_site.exceptions import ConflictError, NotFoundError
 from proctoring_site.realtime import proctor_feed_publish, session_publish
 
+from .attempts import attempt_require_available
 from .lifecycle import SessionStatus, is_transition_legal
 from .models import Exam, ExamSession, SessionTransition
 
@@ -104,7 +106,9 @@ def session_start(
 
     Returns the session and its token (256 random bits); only the token's hash is stored, so
     this is the one moment the token exists in clear. One active session per candidate and
-    exam: a second start answers ConflictError with the active session's id.
+    exam: a second start answers ConflictError with the active session's id. An ended
+    session stays ended: without an attempt left (``exams.attempts``) the start is
+    ConflictError ``attempt_limit_reached``.
     """
     now = timezone.now()
     if not exam.is_open(now):
@@ -119,6 +123,7 @@ def session_start(
                 code="session_already_active",
                 details={"session_id": str(active.pk)},
             )
+    attempt_require_available(candidate=candidate, exam=exam)
     token = secrets.token_urlsafe(32)
     deadline = now + timedelta(minutes=exam.duration_minutes)
     if exam.ends_at is not None:
@@ -177,13 +182,19 @@ def session_end(*, session: ExamSession, actor: User) -> ExamSession:
 
 
 def session_terminate(*, session: ExamSession, actor: User, reason: str) -> ExamSession:
-    """A proctor or admin stops a session at once; the candidate's page is told why."""
-    session = session_transition(
-        session_id=session.pk,
-        to_status=SessionStatus.TERMINATED,
-        actor=actor,
-        reason=reason,
-    )
+    """A proctor or admin stops a session at once; the candidate's page is told why.
+
+    The candidate's JWTs are revoked too: a terminated candidate signs in again to see the
+    outcome, and nothing they held before keeps working.
+    """
+    with transaction.atomic():
+        session = session_transition(
+            session_id=session.pk,
+            to_status=SessionStatus.TERMINATED,
+            actor=actor,
+            reason=reason,
+        )
+        user_tokens_revoke(user=session.candidate, reason="session terminated")
     session_publish(
         session_id=session.pk,
         event="session.terminated",

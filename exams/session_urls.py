@@ -10,6 +10,6 @@ from django.urls import path
 from . import apis
 
 urlpatterns = [
-    path("start-exam/<int:candidate_id>", apis.StartExamApi.as_view(), name="auth-start-exam"),
+    path("start-exam/<id:candidate_id>", apis.StartExamApi.as_view(), name="auth-start-exam"),
     path("end-exam/<str:session_token>", apis.EndExamApi.as_view(), name="auth-end-exam"),
 ]

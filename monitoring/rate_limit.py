@@ -92,3 +92,15 @@ def ingest_rate_limit_hit(*, session_id: Any, events: int) -> None:
     error = ingest_rate_limit_count([(session_id, events)])[0]
     if error is not None:
         raise error
+
+
+def fixed_window_hit(key: str, *, window: int) -> tuple[int, int]:
+    """Count one hit on ``key`` in the current fixed window of ``window`` seconds.
+
+    Returns the hits so far in this window and the seconds until it ends (for Retry-After).
+    Shared by every process through Redis when REDIS_URL is set, like the ingest limits.
+    """
+    now = time.time()
+    bucket = int(now // window)
+    (total,) = _count_in_window([(f"{key}:{bucket}", 1)], window)
+    return total, max(1, math.ceil((bucket + 1) * window - now))

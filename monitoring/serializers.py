@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from proctoring_site.validation import MAX_DB_INT, reject_nul
+
 from .models import EventType, Incident, MonitoringLog
 
 
@@ -38,7 +40,7 @@ class IngestResultSerializer(serializers.Serializer):
 
 class LogFilterInputSerializer(serializers.Serializer):
     session_id = serializers.UUIDField(required=False)
-    exam_id = serializers.IntegerField(required=False, min_value=1)
+    exam_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DB_INT)
     type = serializers.CharField(required=False, help_text="One type or several, comma-separated.")
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
@@ -85,8 +87,10 @@ class SuspiciousActivityInputSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField(required=False)
     ended_at = serializers.DateTimeField(required=False)
     confidence = serializers.FloatField(default=1.0, min_value=0.0, max_value=1.0)
-    details = serializers.DictField(required=False, default=dict)
-    evidence = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+    details = serializers.DictField(required=False, default=dict, validators=[reject_nul])
+    evidence = serializers.ListField(
+        child=serializers.DictField(), required=False, default=list, validators=[reject_nul]
+    )
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 

@@ -13,17 +13,21 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from .asgi_middleware import (  # noqa: E402
+    ChunkedBodyLimitMiddleware,
+    StaticSecurityHeadersMiddleware,
+)
 from .routing import websocket_urlpatterns  # noqa: E402
 
 http_app = django_asgi_app
 if settings.SERVE_STATIC:
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
-    http_app = ASGIStaticFilesHandler(django_asgi_app)
+    http_app = StaticSecurityHeadersMiddleware(ASGIStaticFilesHandler(django_asgi_app))
 
 application = ProtocolTypeRouter(
     {
-        "http": http_app,
+        "http": ChunkedBodyLimitMiddleware(http_app),
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )

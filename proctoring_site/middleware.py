@@ -1,4 +1,5 @@
-"""Middleware: body size limits (413 in the common error shape) and the access log."""
+"""Middleware: body size limits (413 in the common error shape), the access log, security
+headers."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from csp.utils import build_policy
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -102,4 +104,40 @@ class AccessLogMiddleware(_BothModes):
             response.status_code,
             (time.perf_counter() - started) * 1000,
         )
+        return response
+
+
+class SecurityHeadersMiddleware(_BothModes):
+    """The Content-Security-Policy of the response's page family, and a strict referrer policy.
+
+    Policies are django-csp's (``settings.CSP_FAMILIES``, built by ``csp.utils.build_policy``;
+    a view decorated with ``csp.decorators.csp`` brings its own). django-csp's own middleware
+    is a MiddlewareMixin, which under ASGI hops to a thread for every request (the cost
+    ``_BothModes`` exists to avoid), so the header is set here. A response that already
+    carries a policy (the exam page sets its own) keeps it.
+    """
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self.__acall__(request)
+        return self.decorate(request, self.get_response(request))
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+        return self.decorate(request, await self.get_response(request))
+
+    @staticmethod
+    def decorate(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if "Content-Security-Policy" not in response:
+            family = max(
+                (prefix for prefix in settings.CSP_FAMILIES if request.path.startswith(prefix)),
+                key=len,
+            )
+            config = getattr(response, "_csp_config", None) or settings.CSP_FAMILIES[family]
+            update = None
+            if family in settings.CSP_WEBSOCKET_FAMILIES:
+                scheme = "wss" if request.is_secure() else "ws"
+                update = {"connect-src": [f"{scheme}://{request.get_host()}"]}
+            response["Content-Security-Policy"] = build_policy(config=config, update=update)
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response

@@ -5,19 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from exams.admin import ReadOnlyAdminMixin, TransitionInline
+from exams.attempts import session_attempt_grant
 from exams.models import ExamSession
 from monitoring.incidents import incidents_changed
 from monitoring.models import Incident
 from proctoring_site.exceptions import ApplicationError
 
 from . import admin_views, services
+from .admin_forms import GrantAttemptForm
 from .dashboard import selectors, sources
 from .models import IncidentVerdict, ProctorAction, SessionVerdict
 
@@ -124,7 +128,7 @@ class ExamSessionAdmin(admin.ModelAdmin):
     ]
     readonly_fields = ["token_hash", "created_at", "started_at", "ended_at", "status"]
     inlines = [TransitionInline]
-    actions = ["verdict_clear", "verdict_suspicious", "verdict_violation"]
+    actions = ["verdict_clear", "verdict_suspicious", "verdict_violation", "grant_attempt"]
     list_per_page = 50
     change_list_template = "admin/exams/examsession/change_list.html"
 
@@ -276,6 +280,42 @@ class ExamSessionAdmin(admin.ModelAdmin):
     @admin.action(description="Verdict: violation", permissions=["review"])
     def verdict_violation(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._bulk_verdict(request, queryset, SessionVerdict.Verdict.VIOLATION)
+
+    def has_grant_attempt_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("exams.grant_attempt")
+
+    @admin.action(
+        description="Grant another attempt (ended sessions)", permissions=["grant_attempt"]
+    )
+    def grant_attempt(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
+        """Ask why first (an intermediate page), then one history row per session."""
+        form = GrantAttemptForm(request.POST if "apply" in request.POST else None)
+        if not form.is_bound or not form.is_valid():
+            return TemplateResponse(
+                request,
+                "admin/exams/examsession/grant_attempt.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Grant another attempt",
+                    "opts": self.model._meta,
+                    "form": form,
+                    "sessions": queryset.select_related("candidate", "exam"),
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        granted = 0
+        for session in queryset:
+            try:
+                session_attempt_grant(
+                    session=session, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ApplicationError as error:
+                self.message_user(request, f"{session}: {error.message}", messages.ERROR)
+            else:
+                granted += 1
+        if granted:
+            self.message_user(request, f"Another attempt granted on {granted} session(s).")
+        return None
 
 
 @admin.register(IncidentVerdict)

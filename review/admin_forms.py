@@ -38,3 +38,11 @@ class WarnForm(forms.Form):
 class TerminateForm(forms.Form):
     reason = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
     confirm = forms.BooleanField(required=True, label="I am sure: end this candidate's exam now")
+
+
+class GrantAttemptForm(forms.Form):
+    reason = forms.CharField(
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept in the session's history with your name.",
+    )

@@ -18,8 +18,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework_simplejwt.tokens import AccessToken
 
+from accounts.tokens import RevocableAccessToken
 from analysis.live import live_thumbnail_read
 from exams.models import Exam, ExamSession
 from monitoring.models import Incident
@@ -282,7 +282,7 @@ def live_token(request: HttpRequest, model_admin: Any) -> JsonResponse:
     _require(request, "exams.view_examsession")
     if not request.user.is_reviewer:
         raise PermissionDenied
-    token = AccessToken.for_user(request.user)
+    token = RevocableAccessToken.for_user(request.user)
     response = JsonResponse({"token": str(token), "expires_at": token["exp"]})
     response["Cache-Control"] = "no-store"
     return response

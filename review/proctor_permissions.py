@@ -23,6 +23,8 @@ PROCTOR_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("exams", "view_problem"),
     ("exams", "view_examsession"),
     ("exams", "view_sessiontransition"),
+    ("exams", "view_attemptgrant"),
+    ("exams", "grant_attempt"),
     ("review", "view_incidentverdict"),
     ("review", "add_incidentverdict"),
     ("review", "view_sessionverdict"),

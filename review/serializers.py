@@ -8,6 +8,7 @@ from accounts.models import User
 from exams.lifecycle import SessionStatus
 from exams.models import ExamSession
 from exams.serializers import TransitionOutputSerializer
+from proctoring_site.validation import MAX_DB_INT
 
 
 class AdminSessionOutputSerializer(serializers.ModelSerializer):
@@ -40,7 +41,7 @@ class AdminSessionOutputSerializer(serializers.ModelSerializer):
 
 class AdminSessionFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=SessionStatus.choices, required=False)
-    exam = serializers.IntegerField(min_value=1, required=False)
+    exam = serializers.IntegerField(min_value=1, max_value=MAX_DB_INT, required=False)
 
 
 class TerminateInputSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ from exams.selectors import session_for_user
 from monitoring.parsers import NestingSafeJSONParser
 from proctoring_site.exceptions import NotFoundError
 from proctoring_site.pagination import StandardPagination
+from proctoring_site.schema import paginated
 
 from . import services
 from .parsers import RawTextMultiPartParser
@@ -23,6 +24,7 @@ from .serializers import (
     FinalSubmitInputSerializer,
     FinalSubmitOutputSerializer,
     SimilarityMatchFilterSerializer,
+    SimilarityMatchOutputSerializer,
     SubmissionFilterSerializer,
     SubmissionOutputSerializer,
     SubmissionWithCodeOutputSerializer,
@@ -77,7 +79,7 @@ class SubmissionListApi(_SubmissionListBase):
 
     @extend_schema(
         parameters=[SubmissionFilterSerializer],
-        responses={200: SubmissionOutputSerializer(many=True)},
+        responses={200: paginated(SubmissionOutputSerializer)},
     )
     def get(self, request: Request) -> Response:
         return self._list(request)
@@ -89,7 +91,7 @@ class ProblemSubmissionListApi(_SubmissionListBase):
     @extend_schema(
         operation_id="api_submissions_submissions_for_problem",
         parameters=[SubmissionFilterSerializer],
-        responses={200: SubmissionWithCodeOutputSerializer(many=True)},
+        responses={200: paginated(SubmissionWithCodeOutputSerializer)},
     )
     def get(self, request: Request, problem_id: int) -> Response:
         if not Problem.objects.filter(pk=problem_id).exists():
@@ -119,7 +121,10 @@ class SimilarityMatchListApi(APIView):
 
     permission_classes = [IsReviewer]
 
-    @extend_schema(parameters=[SimilarityMatchFilterSerializer])
+    @extend_schema(
+        parameters=[SimilarityMatchFilterSerializer],
+        responses={200: paginated(SimilarityMatchOutputSerializer)},
+    )
     def get(self, request: Request) -> Response:
         params = SimilarityMatchFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

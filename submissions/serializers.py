@@ -128,3 +128,25 @@ class FinalSubmitOutputSerializer(serializers.Serializer):
             "session"
         )
         return SubmissionOutputSerializer(finals.order_by("problem_id"), many=True).data
+
+
+class SimilarityMatchSideSerializer(serializers.Serializer):
+    session_id = serializers.UUIDField()
+    candidate_id = serializers.IntegerField()
+    candidate = serializers.CharField()
+    submission_id = serializers.IntegerField()
+    version = serializers.IntegerField()
+
+
+class SimilarityMatchOutputSerializer(serializers.Serializer):
+    """Documents ``reports.similarity_match_as_dict`` plus the list's own fields."""
+
+    match_id = serializers.IntegerField()
+    score = serializers.FloatField()
+    a = SimilarityMatchSideSerializer()
+    b = SimilarityMatchSideSerializer()
+    matches = serializers.ListField(child=serializers.DictField())
+    incidents = serializers.ListField(child=serializers.IntegerField(allow_null=True))
+    exam_id = serializers.IntegerField()
+    problem_id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()

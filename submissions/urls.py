@@ -8,7 +8,7 @@ urlpatterns = [
     path("submit", apis.SubmitApi.as_view(), name="submission-submit"),
     path("submissions", apis.SubmissionListApi.as_view(), name="submission-list"),
     path(
-        "submissions/<int:problem_id>",
+        "submissions/<id:problem_id>",
         apis.ProblemSubmissionListApi.as_view(),
         name="submission-problem-list",
     ),

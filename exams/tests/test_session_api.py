@@ -180,7 +180,10 @@ def test_candidate_cannot_read_another_candidates_session(
     assert client_for(other_candidate).get(f"/api/exams/sessions/{session.pk}").status_code == 404
 
 
-def test_after_ending_a_new_session_may_start(client_for, candidate, exam) -> None:
+def test_after_ending_a_new_session_may_start_when_attempts_remain(
+    client_for, candidate, exam
+) -> None:
+    Exam.objects.filter(pk=exam.pk).update(max_attempts=2)
     client = client_for(candidate)
     token = _start(client, candidate, exam).json()["session_token"]
     client.post(f"/api/auth/end-exam/{token}")

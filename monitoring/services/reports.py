@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import User
@@ -13,6 +14,41 @@ from proctoring_site.exceptions import InvalidInputError
 
 from ..incidents import incident_create
 from ..models import Incident
+
+# What the exam page itself can observe. Analyzer kinds (faces, gaze, voices, identity), code
+# similarity and a proctor's flag come only from the analyzers or a proctor: a candidate who
+# could post them could forge findings against themselves or plant noise in the review.
+CANDIDATE_REPORTABLE_KINDS = frozenset(
+    {
+        Incident.Kind.TAB_HIDDEN,
+        Incident.Kind.WINDOW_BLUR,
+        Incident.Kind.FULLSCREEN_EXIT,
+        Incident.Kind.LARGE_PASTE,
+        Incident.Kind.CAMERA_OFF,
+        Incident.Kind.MIC_OFF,
+        Incident.Kind.OFFLINE,
+        Incident.Kind.DISPLAYS_CHANGED,
+    }
+)
+
+
+def _candidate_report_check(
+    session: ExamSession, kind: str, started_at: datetime, ended_at: datetime, now: datetime
+) -> None:
+    """A candidate-sourced report carries a page kind, inside the session's own time span."""
+    if kind not in CANDIDATE_REPORTABLE_KINDS:
+        raise InvalidInputError(
+            f"The exam page cannot report {kind!r} incidents.", code="kind_not_allowed"
+        )
+    skew = timedelta(seconds=settings.MONITORING_MAX_FUTURE_SKEW_S)
+    opened = session.started_at or session.created_at
+    closes = min(now, session.ended_at or now) + skew
+    if started_at < opened - skew or ended_at > closes:
+        raise InvalidInputError(
+            "An incident the page reports must lie within the session's own time.",
+            code="outside_session_time",
+            details={"session_started_at": opened.isoformat()},
+        )
 
 
 def incident_report(
@@ -38,6 +74,8 @@ def incident_report(
     started_at = started_at or now
     if ended_at is not None and ended_at < started_at:
         raise InvalidInputError("ended_at is before started_at.", code="invalid_time_range")
+    if source == Incident.Source.CANDIDATE:
+        _candidate_report_check(session, kind, started_at, ended_at or started_at, now)
     incident_details = {**(details or {}), "reported_by": reporter.pk}
     if note:
         incident_details["note"] = note

@@ -287,7 +287,7 @@ def test_proctor_flags_suspicious_activity(session, client_for, proctor) -> None
 
 def test_page_reports_with_its_own_source(candidate, other_candidate, session, client_for) -> None:
     client = client_for(candidate)
-    payload = {"session_id": str(session.pk), "kind": "no_face", "confidence": 0.7}
+    payload = {"session_id": str(session.pk), "kind": "tab_hidden", "confidence": 0.7}
     response = client.post("/api/monitoring/suspicious-activity", payload, format="json")
     assert response.status_code == 201
     assert response.json()["source"] == "candidate"

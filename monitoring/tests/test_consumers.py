@@ -202,8 +202,12 @@ async def test_candidate_is_told_of_termination_at_once(candidate, session, proc
         "event": "session.terminated",
         "data": {"session_id": str(session.pk), "reason": "Second person in the room."},
     }
-    # An ended session refuses new connections.
+    # Termination revoked the candidate's tokens; with a fresh one, the ended session still
+    # refuses new connections.
     connected, code = await exam_socket(session, token=token).connect()
+    assert (connected, code) == (False, 4401)
+    fresh = await database_sync_to_async(access_token_for)(candidate)
+    connected, code = await exam_socket(session, token=fresh).connect()
     assert not connected
     assert code == 4409
 

@@ -15,6 +15,11 @@ ANALYSIS_MAX_CLOCK_SKEW_S = env_int("ANALYSIS_MAX_CLOCK_SKEW_S", 300)
 # a frame every few seconds and an audio chunk every few seconds, so the default is ~5x that.
 ANALYSIS_RATE_WINDOW_S = env_int("ANALYSIS_RATE_WINDOW_S", 60)
 ANALYSIS_RATE_MAX_UPLOADS = env_int("ANALYSIS_RATE_MAX_UPLOADS", 100)
+# The synchronous analyze endpoint (analysis/analyze_gate.py): calls per user per window, and
+# how many run at once per server process (429 with Retry-After beyond either).
+ANALYZE_RATE_WINDOW_S = env_int("ANALYZE_RATE_WINDOW_S", 60)
+ANALYZE_RATE_MAX_PER_USER = env_int("ANALYZE_RATE_MAX_PER_USER", 30)
+ANALYZE_MAX_CONCURRENT = env_int("ANALYZE_MAX_CONCURRENT", 2)
 # Enrollment: how many frames the exam page may send at once.
 ANALYSIS_ENROLL_MAX_FRAMES = env_int("ANALYSIS_ENROLL_MAX_FRAMES", 8)
 

@@ -11,7 +11,8 @@ from .env import env_bool, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 # A local-only default; production.py refuses to start without a real SECRET_KEY.
-SECRET_KEY = env_str("SECRET_KEY", "django-insecure-local-only-change-me-8f3c2a1e9d7b")
+LOCAL_SECRET_KEY = "django-insecure-local-only-change-me-8f3c2a1e9d7b"  # noqa: S105 - public
+SECRET_KEY = env_str("SECRET_KEY", LOCAL_SECRET_KEY)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "channels",
     "django_q",
     "accounts",
@@ -40,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "proctoring_site.middleware.SecurityHeadersMiddleware",
     "proctoring_site.middleware.AccessLogMiddleware",
     "proctoring_site.middleware.BodySizeLimitMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -121,12 +124,12 @@ else:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.authentication.RevocableJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "proctoring_site.parsers.NestingSafeJSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
@@ -141,6 +144,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Candidates' exam sessions, monitoring ingest, analysis and review.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Public unless API_DOCS_PUBLIC is off (production's default): proctoring_site/permissions.py.
+    "SERVE_PERMISSIONS": ["proctoring_site.permissions.ApiDocsPermission"],
     # Served from drf-spectacular-sidecar's static files: the docs work with no network.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -149,6 +154,10 @@ SPECTACULAR_SETTINGS = {
     # Schema generation is tested on its own (proctoring_site/tests); keeping it out of
     # `check --deploy` keeps that check about deployment settings.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "proctoring_site.schema.add_error_responses",
+    ],
 }
 
 # Request body limits (bytes) by path prefix, longest prefix wins; answered with 413.
@@ -169,16 +178,25 @@ LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
 # How long media that is not evidence, and evidence itself, are kept (days).
 MEDIA_RETENTION_DAYS = env_int("MEDIA_RETENTION_DAYS", 30)
 
+# One handler, whose formatter redacts every finished line (proctoring_site/logging.py).
+# Django's own loggers are routed to it instead of Django's default handlers (whose console
+# handler under DEBUG, and mail_admins, would print request paths with tokens unredacted).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "proctoring_site.logging.RedactSecretsFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    "formatters": {
+        "redacted": {
+            "()": "proctoring_site.logging.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
     },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "redacted"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 
 from .analysis import *  # noqa: E402,F403
@@ -188,4 +206,5 @@ from .jwt import *  # noqa: E402,F403
 from .monitoring import *  # noqa: E402,F403
 from .q_cluster import *  # noqa: E402,F403
 from .review import *  # noqa: E402,F403
+from .security import *  # noqa: E402,F403
 from .submissions import *  # noqa: E402,F403

@@ -12,4 +12,6 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
+    # A password change revokes every token issued before it (see accounts/tokens.py).
+    "CHECK_REVOKE_TOKEN": True,
 }

@@ -188,6 +188,7 @@ def test_admin_manages_exams_and_users(admin_user, web_client_for):
             "title": "Data structures",
             "description": "",
             "duration_minutes": 45,
+            "max_attempts": 1,
             "policy": "{}",
             "is_published": "on",
             "problems-TOTAL_FORMS": 0,

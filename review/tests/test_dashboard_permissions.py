@@ -18,7 +18,7 @@ def _codes(group: Group) -> set[str]:
     }
 
 
-def test_proctors_view_review_warn_terminate_and_nothing_else():
+def test_proctors_view_review_warn_terminate_grant_and_nothing_else():
     codes = _codes(Group.objects.get(name=PROCTORS_GROUP))
     assert {
         "exams.view_examsession",
@@ -37,7 +37,7 @@ def test_proctors_view_review_warn_terminate_and_nothing_else():
     } <= codes
     for code in codes:
         action = code.split(".", 1)[1].split("_", 1)[0]
-        assert action in {"view", "add", "warn", "terminate"}, code
+        assert action in {"view", "add", "warn", "terminate", "grant"}, code
         if action == "add":
             assert code in {"review.add_incidentverdict", "review.add_sessionverdict"}
     assert "exams.change_examsession" not in codes

@@ -117,7 +117,9 @@ async function chooseExam() {
   app.exams = Array.isArray(data) ? data : data.results || [];
   const list = $("exam-list");
   list.replaceChildren();
-  app.exams.forEach((exam, index) => {
+  // An exam with no attempt left is shown as finished, and cannot be picked.
+  const open = app.exams.filter((exam) => !exam.finished);
+  app.exams.forEach((exam) => {
     const wrap = document.createElement("div");
     wrap.className = "choice";
     const input = document.createElement("input");
@@ -125,16 +127,21 @@ async function chooseExam() {
     input.name = "exam";
     input.value = exam.id;
     input.id = `exam-${exam.id}`;
-    input.checked = index === 0;
+    input.checked = exam === open[0];
+    input.disabled = Boolean(exam.finished);
     const label = document.createElement("label");
     label.htmlFor = input.id;
     const count = exam.problems.length;
     label.textContent = `${exam.title} (${exam.duration_minutes} minutes, ${count} problem${count === 1 ? "" : "s"})`;
+    if (exam.finished) {
+      wrap.classList.add("finished");
+      label.textContent += ": finished";
+    }
     wrap.append(input, label);
     list.append(wrap);
   });
-  $("choose-empty").hidden = app.exams.length > 0;
-  $("choose-submit").disabled = app.exams.length === 0;
+  $("choose-empty").hidden = open.length > 0;
+  $("choose-submit").disabled = open.length === 0;
   show("choose");
 }
 

@@ -257,8 +257,8 @@ def test_submit_after_the_session_ended_is_409(
     client = client_for(candidate)
     submit(client, session, problems[0], "first\n")
     session_terminate(session=session, actor=proctor, reason="test")
-
-    response = submit(client, session, problems[0], "second\n")
+    # Termination revoked the old token; a fresh sign-in still cannot submit.
+    response = submit(client_for(candidate), session, problems[0], "second\n")
 
     assert response.status_code == 409
     assert error_code(response) == "session_not_active"

@@ -179,10 +179,12 @@ def test_running_sessions_are_not_compared(coding_exam):
 
 
 def test_a_candidate_is_never_compared_with_their_own_earlier_session(coding_exam, proctor):
+    from exams.attempts import session_attempt_grant
     from exams.services import session_terminate
 
     first = exam_taken(coding_exam, "olivia", programs.PY_ORIGINAL, final=False)
     session_terminate(session=first, actor=proctor, reason="restart")
+    session_attempt_grant(session=first, actor=proctor, reason="Restart after a power cut.")
     session, _ = session_start(candidate=first.candidate, exam=coding_exam, consent=True)
     submission_create(
         session=session, problem_id=coding_exam.problems.get().pk, code=programs.PY_ORIGINAL
