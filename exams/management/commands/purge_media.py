@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from exams.dashboard.retention import media_purge
+from exams.dashboard.retention import media_purge, media_purge_recorded
 
 
 class Command(BaseCommand):
@@ -31,7 +31,10 @@ class Command(BaseCommand):
         days = settings.MEDIA_RETENTION_DAYS if days is None else days
         if days < 0:
             raise CommandError("--older-than must be 0 or more days.")
-        report = media_purge(older_than_days=days, dry_run=options["dry_run"])
+        if options["dry_run"]:
+            report = media_purge(older_than_days=days, dry_run=True)
+        else:  # recorded like the scheduled runs, so /health/ shows this one too
+            _run, report = media_purge_recorded(older_than_days=days)
         if not report.media_model_present:
             self.stdout.write("No media model installed: nothing to purge.")
             return
