@@ -81,17 +81,18 @@ def media_purge(*, older_than_days: int, dry_run: bool = False) -> PurgeReport:
     return report
 
 
-def media_purge_scheduled() -> MediaPurgeRun:
-    """The scheduled retention pass: purge past ``MEDIA_RETENTION_DAYS`` and record the run.
+def media_purge_recorded(*, older_than_days: int) -> tuple[MediaPurgeRun, PurgeReport]:
+    """``media_purge`` with a ``MediaPurgeRun`` row saying when it ran and what it did.
 
-    The run row is written before the purge starts and completed after, so a pass that crashed
+    The row is written before the purge starts and completed after, so a pass that crashed
     shows as started and never finished (with the error when there was one).
     """
-    days = settings.MEDIA_RETENTION_DAYS
     started = timezone.now()
-    run = MediaPurgeRun.objects.create(started_at=started, cutoff=started - timedelta(days=days))
+    run = MediaPurgeRun.objects.create(
+        started_at=started, cutoff=started - timedelta(days=older_than_days)
+    )
     try:
-        report = media_purge(older_than_days=days)
+        report = media_purge(older_than_days=older_than_days)
     except Exception as exc:
         run.error = f"{exc.__class__.__name__}: {exc}"[:200]
         run.save(update_fields=["error"])
@@ -102,6 +103,12 @@ def media_purge_scheduled() -> MediaPurgeRun:
     run.kept_legal_hold = report.skipped_legal_hold
     run.kept_active = report.skipped_active
     run.save()
+    return run, report
+
+
+def media_purge_scheduled() -> MediaPurgeRun:
+    """The scheduled retention pass: purge past ``MEDIA_RETENTION_DAYS``, recorded."""
+    run, _report = media_purge_recorded(older_than_days=settings.MEDIA_RETENTION_DAYS)
     return run
 
 

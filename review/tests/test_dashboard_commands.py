@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from analysis.models import MediaItem
+from analysis.models import MediaItem, MediaPurgeRun
 from exams.models import ExamSession
 from review import services as review_services
 from review.tests.dashboard_scenario import media_create
@@ -68,6 +68,10 @@ def test_purge_media_respects_legal_hold_and_is_safe_to_repeat(
 
     again = _run("purge_media", "--older-than", "30")
     assert "Deleted 0 file(s)" in again
+    runs = list(
+        MediaPurgeRun.objects.order_by("started_at").values_list("files_deleted", flat=True)
+    )
+    assert runs == [4, 0]  # both real runs recorded (for /health/), the dry run not
     assert all(storage.exists(names[item.pk]) for item in [*recent, held_item, running_item])
 
     with pytest.raises(CommandError):

@@ -77,10 +77,9 @@ def test_media_past_retention_disappears_with_nobody_typing_a_command(
     assert before.json()["worker"]["alive"] is False
 
     worker = qcluster_factory({"ANALYSIS_PRELOAD_MODELS": "0"})
-    worker.wait_for(lambda: not storage.exists(name), timeout=180)
-
-    old.refresh_from_db()
-    assert old.file_deleted_at is not None
+    purged = MediaItem.objects.filter(pk=old.pk, file_deleted_at__isnull=False)
+    # The purge deletes the file inside the transaction that marks the row: wait for both.
+    worker.wait_for(lambda: purged.exists() and not storage.exists(name), timeout=180)
     worker.wait_for(lambda: client.get("/health/").status_code == 200, timeout=60)
     body = client.get("/health/").json()
     assert body["worker"]["alive"] is True

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from analysis.services.purge import media_purge
+from analysis.services.purge import media_purge, media_purge_recorded
 
 
 class Command(BaseCommand):
@@ -31,7 +31,10 @@ class Command(BaseCommand):
         days = settings.MEDIA_RETENTION_DAYS if days is None else days
         if days < 0:
             raise CommandError("--older-than must be 0 or more days.")
-        report = media_purge(older_than_days=days, dry_run=options["dry_run"])
+        if options["dry_run"]:
+            report = media_purge(older_than_days=days, dry_run=True)
+        else:  # recorded like the scheduled runs, so /health/ shows this one too
+            _run, report = media_purge_recorded(older_than_days=days)
         verb = "Would delete" if options["dry_run"] else "Deleted"
         kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.deleted.items())) or "0"
         self.stdout.write(
