@@ -6,6 +6,7 @@ out; :data:`SUPPORTED_LANGUAGES` and :class:`UnknownLanguage` for language handl
 
 from __future__ import annotations
 
+from .common import CommonCode, code_common, exams_common
 from .engine import (
     DEFAULT_K,
     DEFAULT_THRESHOLD,
@@ -24,6 +25,9 @@ from .tokens import (
 )
 
 __all__ = [
+    "CommonCode",
+    "code_common",
+    "exams_common",
     "DEFAULT_K",
     "DEFAULT_THRESHOLD",
     "DEFAULT_WINDOW",
