@@ -1,17 +1,19 @@
 """Disguise programs mechanically, one classic plagiarism level at a time (Faidhi and Robinson).
 
-Levels, each applied on top of a random half of the lower ones (as real copiers mix them):
+Levels, each applied on top of a random 70 % of the lower ones (as real copiers mix them):
 
 1. layout: comments added and removed, indentation, blank lines, brace placement;
 2. identifiers: every name the program declares renamed;
 3. declarations: methods and fields of a class (functions of a module) reordered;
-4. method structure: one-``return`` helpers inlined at their calls, declarations split
-   (``int a = 1, b;`` and ``int a; a = 1;``) or merged;
+4. method structure: one-``return`` helpers inlined at their calls, a run of statements
+   extracted into a new method, declarations split (``int a = 1, b;`` and ``int a; a = 1;``)
+   or merged;
 5. statements: independent neighbouring statements swapped, ``i++`` / ``i += 1`` /
    ``i = i + 1`` exchanged, comparisons mirrored (``a > b`` as ``b < a``), commutative operands
-   swapped;
-6. control logic: ``for`` rewritten as ``while``, ``if``/``else`` branches swapped under a
-   negated test, redundant statements (unused variables) added.
+   swapped, ``x = c ? a : b`` written as ``if``/``else``;
+6. control logic: ``for`` rewritten as ``while`` (or as ``while (true)`` with a ``break``),
+   nested ``if``s merged with ``&&``, ``if``/``else`` branches swapped under a negated test,
+   redundant statements added (unused variables, ``x = x + 0``, ``x = x * 1``).
 
 Java is rewritten through its tree-sitter tree (edits on byte ranges, re-parsed after each
 step); Python through ``ast`` (and ``ast.unparse``). Usage from the quality benchmark:
@@ -32,6 +34,7 @@ import tree_sitter
 import tree_sitter_java
 
 LEVELS = (1, 2, 3, 4, 5, 6)
+_LOWER_SHARE = 0.7
 _JAVA = tree_sitter.Parser(tree_sitter.Language(tree_sitter_java.language()))
 _NAMES = [
     "value",
@@ -70,7 +73,7 @@ _COMMENTS = [
 def disguise(code: str, language: str, level: int, rng: random.Random) -> str:
     """A copy of ``code`` disguised at ``level`` (1-6), plus a random half of lower levels."""
     steps = _JAVA_STEPS if language == "java" else _PYTHON_STEPS
-    chosen = [level] + [lower for lower in range(1, level) if rng.random() < 0.5]
+    chosen = [level] + [lower for lower in range(1, level) if rng.random() < _LOWER_SHARE]
     for step in sorted(chosen, reverse=True):
         code = steps[step](code, rng)
     return code
@@ -239,7 +242,35 @@ def _java_methods(code: str, rng: random.Random) -> str:
         declaration = helpers[name][0]
         edits.append((declaration.start_byte, declaration.end_byte, ""))
     code = _edit(code, edits) if edits else code
-    return _java_declarations(code, rng)
+    return _java_declarations(_java_extract(code, rng), rng)
+
+
+def _java_extract(code: str, rng: random.Random) -> str:
+    """Move two or three statements of the longest method into a new method."""
+    root = _java_tree(code)
+    methods = [n for n in _walk(root) if n.type == "method_declaration"]
+    if not methods:
+        return code
+    method = max(methods, key=lambda m: m.end_byte - m.start_byte)
+    body = method.child_by_field_name("body")
+    statements = [c for c in body.named_children if "comment" not in c.type]
+    if len(statements) < 4:
+        return code
+    size = rng.choice([2, 3])
+    if len(statements) < size + 2:
+        return code
+    start = rng.randrange(1, len(statements) - size)
+    chosen = statements[start : start + size]
+    if any(c.type in ("local_variable_declaration", "return_statement") for c in chosen):
+        return code
+    text = "\n        ".join(_t(c) for c in chosen)
+    helper = f"\n\n    static void step{rng.randint(1, 99)}() {{\n        {text}\n    }}\n"
+    name = helper.split("void ")[1].split("(")[0]
+    edits = [
+        (chosen[0].start_byte, chosen[-1].end_byte, f"{name}();"),
+        (method.end_byte, method.end_byte, helper),
+    ]
+    return _edit(code, edits)
 
 
 def _java_declarations(code: str, rng: random.Random) -> str:
@@ -327,6 +358,27 @@ def _java_statements(code: str, rng: random.Random) -> str:
                 edits.append(
                     (node.start_byte, node.end_byte, f"{_t(right)} {mirrored[op]} {_t(left)}")
                 )
+    return _java_ternaries(_edit(code, edits))
+
+
+def _java_ternaries(code: str) -> str:
+    root = _java_tree(code)
+    edits = []
+    for node in _walk(root):
+        if node.type != "expression_statement" or not node.named_children:
+            continue
+        assignment = node.named_children[0]
+        if assignment.type != "assignment_expression":
+            continue
+        value = assignment.child_by_field_name("right")
+        if value is None or value.type != "ternary_expression":
+            continue
+        target = _t(assignment.child_by_field_name("left"))
+        parts = [
+            _t(value.child_by_field_name(f)) for f in ("condition", "consequence", "alternative")
+        ]
+        text = f"if ({parts[0]}) {{ {target} = {parts[1]}; }} else {{ {target} = {parts[2]}; }}"
+        edits.append((node.start_byte, node.end_byte, text))
     return _edit(code, edits)
 
 
@@ -360,6 +412,14 @@ def _java_control(code: str, rng: random.Random) -> str:
                     "{\n" + indent + text + "\n" + indent + "}" if rng.random() < 0.0 else text,
                 )
             )
+        elif node.type == "if_statement" and _nested_if(node) is not None:
+            inner = _nested_if(node)
+            outer_test = _t(node.child_by_field_name("condition"))
+            inner_test = _t(inner.child_by_field_name("condition"))
+            body = _t(inner.child_by_field_name("consequence"))
+            edits.append(
+                (node.start_byte, node.end_byte, f"if ({outer_test} && {inner_test}) {body}")
+            )
         elif node.type == "if_statement":
             alternative = node.child_by_field_name("alternative")
             consequence = node.child_by_field_name("consequence")
@@ -374,6 +434,20 @@ def _java_control(code: str, rng: random.Random) -> str:
             edits.append((node.start_byte, node.end_byte, text))
     code = _edit(code, edits)
     return _java_padding(code, rng)
+
+
+def _nested_if(node: tree_sitter.Node) -> tree_sitter.Node | None:
+    """The inner ``if`` of ``if (a) { if (b) S }`` (neither with an else), or None."""
+    if node.child_by_field_name("alternative") is not None:
+        return None
+    consequence = node.child_by_field_name("consequence")
+    inner = consequence
+    if consequence is not None and consequence.type == "block":
+        children = consequence.named_children
+        inner = children[0] if len(children) == 1 else None
+    if inner is None or inner.type != "if_statement":
+        return None
+    return inner if inner.child_by_field_name("alternative") is None else None
 
 
 def _java_padding(code: str, rng: random.Random) -> str:

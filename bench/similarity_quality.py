@@ -17,7 +17,10 @@ Printed for the old engine (``method="winnow"``, defaults) and the new one (``co
 overall and per language: ROC AUC, the best recall at precision >= 0.9 with the recall of each
 level at that threshold, and precision / recall at the production threshold 0.5.
 ``--fit`` also fits the combined score's logistic weights on the overlaps, with
-leave-one-task-out figures (each task scored by weights fitted on the others).
+leave-one-task-out figures (each task scored by weights fitted on the others). The fit adds
+a second, different corpus so the weights do not follow one style of code: the long
+generated programs and copy rings of ``bench/similarity.py`` (200 submissions: every planted
+pair, and as many unrelated pairs, the highest-scoring first).
 
 Run from the repository root:  .venv/bin/python bench/similarity_quality.py [--variants 4]
 """
@@ -210,10 +213,40 @@ def main() -> None:
             levels = np.concatenate([i[2] for i in chosen])
             report("old" if method == "winnow" else "new", scores, levels)
     if args.fit:
-        fit(np.concatenate(overlaps_all), meta)
+        synthetic, synthetic_labels = synthetic_overlaps(200)
+        fit(np.concatenate(overlaps_all), meta, synthetic, synthetic_labels)
 
 
-def fit(overlaps: np.ndarray, meta: list[tuple[str, str, int]]) -> None:
+def synthetic_overlaps(count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Overlaps of the planted pairs of ``bench/similarity.py`` and as many unrelated ones."""
+    import similarity as generated
+
+    from submissions.similarity.combined import pairs_score, program_prepare
+    from submissions.similarity.common import code_common
+
+    sources, planted = generated.make_submissions(count)
+    cut = code_common([generated.STARTER], language="python", k=12)
+    programs = [program_prepare(s.code, "python", 12, 8, cut) for s in sources]
+    pairs = pairs_score(programs, threshold=0.0)
+    ids = [s.id for s in sources]
+    labels = np.array(
+        [
+            frozenset((ids[i], ids[j])) in planted
+            for i, j in zip(pairs.first, pairs.second, strict=True)
+        ]
+    )
+    negatives = np.flatnonzero(~labels)
+    hardest = negatives[np.argsort(-pairs.overlaps[negatives].sum(axis=1))][: labels.sum()]
+    chosen = np.concatenate([np.flatnonzero(labels), hardest])
+    return pairs.overlaps[chosen], labels[chosen]
+
+
+def fit(
+    overlaps: np.ndarray,
+    meta: list[tuple[str, str, int]],
+    synthetic: np.ndarray,
+    synthetic_labels: np.ndarray,
+) -> None:
     from sklearn.linear_model import LogisticRegression
 
     labels = np.array([m[2] > 0 for m in meta])
@@ -234,7 +267,12 @@ def fit(overlaps: np.ndarray, meta: list[tuple[str, str, int]]) -> None:
     for scope in ("all", "java", "python"):
         chosen = np.ones(len(labels), bool) if scope == "all" else languages == scope
         report(scope, held_out[chosen], levels[chosen])
-    final = model().fit(overlaps, labels)
+    final = model().fit(
+        np.concatenate([overlaps, synthetic]), np.concatenate([labels, synthetic_labels])
+    )
+    synthetic_scores = final.predict_proba(synthetic)[:, 1]
+    print(f"generated corpus ({len(synthetic)} pairs), final weights:")
+    report("generated", synthetic_scores, synthetic_labels.astype(int))
     weights = ", ".join(f"{w:.2f}" for w in final.coef_[0])
     print(f"weights ({', '.join(OVERLAPS)}) = [{weights}], intercept {final.intercept_[0]:.2f}")
 

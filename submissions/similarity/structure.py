@@ -446,8 +446,18 @@ def _token_statements(code: str, language: str) -> tuple[list[StatementPrint], l
     current: list[str] = []
     first = last = 0
     last_text = "top"
+    depth = 0
     for token in code_tokenize(code, language):
         kind = "loop" if token.kind in _LOOP_WORDS else token.kind
+        if current and depth == 0 and token.line > last:
+            # A line break outside brackets ends a statement in most languages without ';'.
+            _flush(current, stack, statements, first, last)
+            last_text = " ".join(current)
+            current = []
+        if kind in ("(", "["):
+            depth += 1
+        elif kind in (")", "]"):
+            depth = max(depth - 1, 0)
         if kind not in _STATEMENT_END:
             if not current:
                 first = token.line
@@ -455,10 +465,8 @@ def _token_statements(code: str, language: str) -> tuple[list[StatementPrint], l
             last = token.end_line
             continue
         if current:
-            text = " ".join(current)
-            statements.append(StatementPrint(text, stack[-1][0], first, last))
-            stack[-1][1].append(text)
-            last_text = text
+            _flush(current, stack, statements, first, last)
+            last_text = " ".join(current)
             current = []
         if kind in ("{", "INDENT"):
             stack.append((last_text, []))
@@ -467,5 +475,17 @@ def _token_statements(code: str, language: str) -> tuple[list[StatementPrint], l
             if len(texts) >= 2:
                 blocks.append(f"{header}{{{'|'.join(sorted(texts))}}}")
     if current:
-        statements.append(StatementPrint(" ".join(current), stack[-1][0], first, last))
+        _flush(current, stack, statements, first, last)
     return statements, blocks
+
+
+def _flush(
+    current: list[str],
+    stack: list[tuple[str, list[str]]],
+    statements: list[StatementPrint],
+    first: int,
+    last: int,
+) -> None:
+    text = " ".join(current)
+    statements.append(StatementPrint(text, stack[-1][0], first, last))
+    stack[-1][1].append(text)
