@@ -31,7 +31,6 @@ literals as classes), which keeps the multiset comparison but not the rewrites.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -57,7 +56,7 @@ _NEGATED = {
 }
 _COMMUTATIVE = {"+", "*", "==", "!=", "&&", "||", "&", "|", "^"}
 _INLINE_MAX_STATEMENTS = 4
-_hash_cache: dict[str, int] = {}
+_MASK = 0xFFFFFFFFFFFFFFFF
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,14 +89,13 @@ class Structure:
 
 
 def feature_hash(text: str) -> int:
-    """A stable 64-bit hash (blake2b), the same in every process."""
-    value = _hash_cache.get(text)
-    if value is None:
-        if len(_hash_cache) > 500_000:
-            _hash_cache.clear()
-        digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
-        value = _hash_cache[text] = int.from_bytes(digest, "little")
-    return value
+    """A 64-bit hash of ``text``, fixed within one process.
+
+    Structural hashes are never stored: they are compared within one report (and with the
+    other exams read for it), so Python's own string hash is enough, and it is several times
+    faster than a cryptographic digest. Scores do not depend on its seed.
+    """
+    return hash(text) & _MASK
 
 
 def occurrences(texts: list[str]) -> np.ndarray:
