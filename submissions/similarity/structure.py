@@ -263,6 +263,10 @@ class _Normaliser:
             test, then, other = expr[1], expr[2], expr[3]
             if test[0] == "un" and test[1] in ("!", "not"):
                 test, then, other = test[2], other, then
+            if then == ("lit", "T") and other == ("lit", "F"):
+                return self.render(test, env)
+            if then == ("lit", "F") and other == ("lit", "T"):
+                return self.render(("un", "!", test), env)
             rendered = (self.render(test, env), self.render(then, env), self.render(other, env))
             return "?({},{},{})".format(*rendered)
         if tag == "assign":
@@ -349,6 +353,9 @@ class _Normaliser:
                 body = stmt.blocks[0]
             if test is not None and test[0] == "lit" and test[1] == "F":
                 return False
+            if (test is None or test == ("lit", "T")) and body and _is_break_guard(body[0]):
+                # while (true) { if (c) break; ... } is while (!c) { ... }.
+                test, body = ("un", "!", body[0].exprs[0]), body[1:]
             header = f"loop({self.render(test, env) if test is not None else 'T'})"
             self._add(header, context, stmt, texts)
             self.emit(body, header, env)
@@ -391,6 +398,14 @@ class _Normaliser:
             return ends
         if other and test[0] == "un" and test[1] in ("!", "not"):
             test, then, other = test[2], other, then
+        while not other and len(then) == 1 and then[0].kind == "if" and not then[0].blocks[1]:
+            # if (a) { if (b) S } is if (a && b) S.
+            test, then = ("bin", "&&", test, then[0].exprs[0]), then[0].blocks[0]
+        if len(then) == 1 and len(other) == 1:
+            chosen = _as_conditional(test, then[0], other[0], stmt)
+            if chosen is not None:
+                # if (c) x = a; else x = b; is x = c ? a : b (and the same for returns).
+                return self._statement(chosen, context, env, texts)
         header = f"if({self.render(test, env)})"
         self._add(header, context, stmt, texts)
         self.emit(then, header, env)
@@ -400,6 +415,30 @@ class _Normaliser:
 
     def _called(self, name: str) -> bool:
         return self.reads.get(name, 0) > 0
+
+
+def _as_conditional(test: Expr, then: Stmt, other: Stmt, stmt: Stmt) -> Stmt | None:
+    """``if``/``else`` with one assignment to one target (or one return) in each branch, as
+    one statement with a conditional expression; None when the branches are anything else."""
+    assigns = then.kind == other.kind == "assign" and then.exprs[0] == other.exprs[0]
+    if assigns and then.exprs[1] is not None and other.exprs[1] is not None:
+        value = ("cond", test, then.exprs[1], other.exprs[1])
+        return Stmt("assign", stmt.line, stmt.end_line, (then.exprs[0], value))
+    if then.kind == other.kind == "return" and then.exprs and other.exprs:
+        value = ("cond", test, then.exprs[0], other.exprs[0])
+        return Stmt("return", stmt.line, stmt.end_line, (value,))
+    return None
+
+
+def _is_break_guard(stmt: Stmt) -> bool:
+    then = stmt.blocks[0] if stmt.kind == "if" else []
+    return (
+        stmt.kind == "if"
+        and not stmt.blocks[1]
+        and len(then) == 1
+        and then[0].kind == "jump"
+        and then[0].name == "break"
+    )
 
 
 def _callee_name(callee: Expr) -> str | None:

@@ -244,3 +244,33 @@ def test_code_common_to_other_exams_counts_once_per_exam() -> None:
     common = exams_common(two_exams, language="java", k=5)
     assert len(common.family("statements")) == 2
     assert len(common.kgrams) > 0
+
+
+def test_conditional_forms_nested_ifs_and_guarded_infinite_loops_are_one_form() -> None:
+    plain = """
+static int f(int[] a, int n, int t) {
+    int best;
+    if (n > t) { best = n; } else { best = t; }
+    int i = 0;
+    while (i < n) {
+        if (a[i] > 0 && a[i] < t) { best = best + a[i]; }
+        i++;
+    }
+    return best > 10 ? 1 : 0;
+}
+"""
+    rewritten = """
+static int g(int[] b, int m, int u) {
+    int top = m > u ? m : u;
+    int j = 0;
+    while (true) {
+        if (j >= m) break;
+        if (b[j] > 0) {
+            if (b[j] < u) top += b[j];
+        }
+        j = j + 1;
+    }
+    if (top > 10) return 1; else return 0;
+}
+"""
+    assert texts(plain, "java") == texts(rewritten, "java")
