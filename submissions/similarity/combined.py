@@ -137,7 +137,7 @@ def pair_regions(a: Program, b: Program) -> list[Match]:
     shared = np.intersect1d(a.statements.hashes, b.statements.hashes)
     if len(shared):
         regions += matching_regions(
-            a.statements, b.statements, shared, min_fingerprints=2, max_gap=4
+            a.statements, b.statements, shared, min_fingerprints=2, max_gap=3
         )
     return _merge(regions)
 
