@@ -1,8 +1,14 @@
 """Compare many programs at once and report the pairs that look copied.
 
-Pipeline (as in MOSS / Dolos): tokenize and normalise -> k-gram hashes -> winnowing -> drop the
-starter code's k-grams and the fingerprints most submissions share -> inverted index -> score
-only pairs that share fingerprints -> merge shared fingerprints into matching line regions.
+Two methods. ``combined`` (the default, ``combined.py``) scores every pair with token
+winnowing and the structural comparison of ``structure.py`` together, one calibrated score,
+with common code known from the starter, the exam's idioms and other exams (``common.py``).
+``winnow`` is the token engine alone, described below.
+
+Winnowing pipeline (as in MOSS / Dolos): tokenize and normalise -> k-gram hashes -> winnowing
+-> drop the starter code's k-grams and the fingerprints most submissions share -> inverted
+index -> score only pairs that share fingerprints -> merge shared fingerprints into matching
+line regions.
 
 Score: ``shared / min(|a|, |b|)`` over distinct fingerprints (JPlag's "maximum similarity",
 MOSS's larger per-file percentage). Unlike Dolos' ``2*shared/(|a|+|b|)`` it does not drop when

@@ -36,10 +36,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .syntax import Expr, Stmt
+from .syntax import Expr, StatementPrint, Stmt
 from .syntax_python import python_parse
+from .syntax_tokens import token_statements
 from .syntax_treesitter import TREE_SITTER_LANGUAGES, treesitter_parse
-from .tokens import code_tokenize, language_normalize
+from .tokens import language_normalize
 
 FAMILIES = ("statements", "contexts", "blocks")
 
@@ -57,16 +58,6 @@ _NEGATED = {
 _COMMUTATIVE = {"+", "*", "==", "!=", "&&", "||", "&", "|", "^"}
 _INLINE_MAX_STATEMENTS = 4
 _MASK = 0xFFFFFFFFFFFFFFFF
-
-
-@dataclass(frozen=True, slots=True)
-class StatementPrint:
-    """One normalised statement: its text, its enclosing block's header, and its lines."""
-
-    text: str
-    context: str
-    line: int
-    end_line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +110,7 @@ def code_structure(code: str, language: str) -> Structure:
     elif name in TREE_SITTER_LANGUAGES:
         tree = treesitter_parse(code, name)
     if tree is None:
-        statements, blocks = _token_statements(code, name)
+        statements, blocks = token_statements(code, name)
     else:
         normaliser = _Normaliser(tree)
         normaliser.emit(tree, "top")
@@ -469,60 +460,3 @@ def _walk(stmts: list[Stmt]) -> Iterator[Stmt]:
         yield stmt
         for block in stmt.blocks:
             yield from _walk(block)
-
-
-_STATEMENT_END = {";", "{", "}", "NEWLINE", "INDENT", "DEDENT"}
-_LOOP_WORDS = {"for", "while", "loop", "do", "foreach", "until"}
-
-
-def _token_statements(code: str, language: str) -> tuple[list[StatementPrint], list[str]]:
-    """Statements from tokens, for code without a grammar (or Python that does not parse)."""
-    statements: list[StatementPrint] = []
-    blocks: list[str] = []
-    stack: list[tuple[str, list[str]]] = [("top", [])]
-    current: list[str] = []
-    first = last = 0
-    last_text = "top"
-    depth = 0
-    for token in code_tokenize(code, language):
-        kind = "loop" if token.kind in _LOOP_WORDS else token.kind
-        if current and depth == 0 and token.line > last:
-            # A line break outside brackets ends a statement in most languages without ';'.
-            _flush(current, stack, statements, first, last)
-            last_text = " ".join(current)
-            current = []
-        if kind in ("(", "["):
-            depth += 1
-        elif kind in (")", "]"):
-            depth = max(depth - 1, 0)
-        if kind not in _STATEMENT_END:
-            if not current:
-                first = token.line
-            current.append(kind)
-            last = token.end_line
-            continue
-        if current:
-            _flush(current, stack, statements, first, last)
-            last_text = " ".join(current)
-            current = []
-        if kind in ("{", "INDENT"):
-            stack.append((last_text, []))
-        elif kind in ("}", "DEDENT") and len(stack) > 1:
-            header, texts = stack.pop()
-            if len(texts) >= 2:
-                blocks.append(f"{header}{{{'|'.join(sorted(texts))}}}")
-    if current:
-        _flush(current, stack, statements, first, last)
-    return statements, blocks
-
-
-def _flush(
-    current: list[str],
-    stack: list[tuple[str, list[str]]],
-    statements: list[StatementPrint],
-    first: int,
-    last: int,
-) -> None:
-    text = " ".join(current)
-    statements.append(StatementPrint(text, stack[-1][0], first, last))
-    stack[-1][1].append(text)

@@ -53,3 +53,13 @@ class Stmt:
 def increment(target: Expr, op: str, line: int, end_line: int) -> Stmt:
     """``x++``, ``++x``, ``x += 1`` and ``x = x + 1`` are one statement: ``x = x + 1``."""
     return Stmt("assign", line, end_line, (target, ("bin", op, target, ONE)))
+
+
+@dataclass(frozen=True, slots=True)
+class StatementPrint:
+    """One normalised statement: its text, its enclosing block's header, and its lines."""
+
+    text: str
+    context: str
+    line: int
+    end_line: int
