@@ -425,3 +425,19 @@ def test_code_common_to_other_exams_is_not_counted_but_one_exams_ring_is(coding_
     for n in range(4):
         exam_taken(third, f"ring{n}", programs.PY_ORIGINAL + "\n" * n)
     assert pairs_found(third) == 6
+
+
+def test_similarity_files_ignores_idiom_files(program_files, tmp_path):
+    first, second = tmp_path / "first.py", tmp_path / "second.py"
+    first.write_text(Path(program_files["STARTER_ONLY"]).read_text() + HELPER)
+    second.write_text(programs.PY_STARTER.replace(STUB, "    return 0\n") + HELPER)
+    helper = tmp_path / "helper.py"
+    helper.write_text(HELPER)
+
+    flagged = files_json("--starter", program_files["PY_STARTER"], str(first), str(second))
+    ignored = files_json(
+        "--starter", program_files["PY_STARTER"], "--idiom", str(helper), str(first), str(second)
+    )
+
+    assert len(flagged["pairs"]) == 1
+    assert ignored == {"pairs": []}
