@@ -354,6 +354,9 @@ class _Normaliser:
             header = f"each({self.render(stmt.exprs[1], env)})"
             self._add(header, context, stmt, texts)
             self.emit(stmt.blocks[0], header, env)
+        elif kind == "switch" and len(stmt.exprs) == 2:
+            # switch (x) { case a: A; break; default: D; } is if (x == a) A else D.
+            return self._if(_switch_as_ifs(stmt), context, env, texts)
         elif kind == "switch":
             header = f"switch({self.render(stmt.exprs[0], env)})"
             self._add(header, context, stmt, texts)
@@ -419,6 +422,30 @@ def _as_conditional(test: Expr, then: Stmt, other: Stmt, stmt: Stmt) -> Stmt | N
         value = ("cond", test, then.exprs[0], other.exprs[0])
         return Stmt("return", stmt.line, stmt.end_line, (value,))
     return None
+
+
+def _switch_as_ifs(stmt: Stmt) -> Stmt:
+    subject, labels = stmt.exprs
+    chain: list[Stmt] = []
+    default: list[Stmt] = []
+    for case_labels, body in zip(labels, stmt.blocks, strict=True):
+        if body and body[-1].kind == "jump" and body[-1].name == "break":
+            body = body[:-1]
+        if not case_labels:
+            default = body
+            continue
+        test: Expr | None = None
+        for label in case_labels:
+            equal: Expr = ("bin", "==", subject, label)
+            test = equal if test is None else ("bin", "||", test, equal)
+        chain.append(Stmt("if", stmt.line, stmt.end_line, (test,), (body, [])))
+    other = default
+    for branch in reversed(chain):
+        branch.blocks = (branch.blocks[0], other)
+        other = [branch]
+    if not chain:
+        return Stmt("if", stmt.line, stmt.end_line, (("lit", "T"),), (default, []))
+    return chain[0]
 
 
 def _is_break_guard(stmt: Stmt) -> bool:

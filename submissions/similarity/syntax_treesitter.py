@@ -230,9 +230,8 @@ def _stmt(node: Node, out: list[Stmt]) -> None:  # noqa: C901 - one case per sta
         out.append(Stmt("foreach", line, end, (_expr(target), _expr(iterable)), (body,)))
     elif kind in ("switch_expression", "switch_statement"):
         subject = _expr(node.child_by_field_name("condition") or node.child_by_field_name("value"))
-        body = node.child_by_field_name("body")
-        cases = tuple(_block(c) for c in (body.named_children if body else []))
-        out.append(Stmt("switch", line, end, (subject,), cases))
+        labels, cases = _cases(node.child_by_field_name("body"))
+        out.append(Stmt("switch", line, end, (subject, labels), cases))
     elif kind in ("try_statement", "try_with_resources_statement", "synchronized_statement"):
         blocks = [_block(node.child_by_field_name("body"))]
         for child in node.named_children:
@@ -244,6 +243,30 @@ def _stmt(node: Node, out: list[Stmt]) -> None:  # noqa: C901 - one case per sta
         out.append(
             Stmt("other", line, end, tuple(_expr(c) for c in node.named_children), name=kind)
         )
+
+
+def _cases(body: Node | None) -> tuple[tuple[tuple[Expr, ...], ...], tuple[list[Stmt], ...]]:
+    """Each case's labels (empty for ``default``) and statements; labels that fall through to
+    the next case (``case 1: case 2: ...``) join it."""
+    labels: list[tuple[Expr, ...]] = []
+    cases: list[list[Stmt]] = []
+    pending: list[Expr] = []
+    default = False
+    for group in body.named_children if body is not None else []:
+        statements: list[Stmt] = []
+        for child in group.named_children:
+            if child.type in ("switch_label", "case_label"):
+                values = [c for c in child.named_children if "comment" not in c.type]
+                pending += [_expr(v) for v in values]
+                default = default or not values
+            elif child.type not in ("case", "default"):
+                _stmt(child, statements)
+        if not statements:
+            continue
+        labels.append(() if default else tuple(pending))
+        cases.append(statements)
+        pending, default = [], False
+    return tuple(labels), tuple(cases)
 
 
 def _declaration(node: Node, out: list[Stmt]) -> None:

@@ -274,3 +274,28 @@ static int g(int[] b, int m, int u) {
 }
 """
     assert texts(plain, "java") == texts(rewritten, "java")
+
+
+def test_a_switch_is_the_if_else_chain_it_stands_for() -> None:
+    switch = """
+static String name(int day) {
+    String s;
+    switch (day) {
+        case 1: s = "Mon"; break;
+        case 6:
+        case 7: s = "Weekend"; break;
+        default: s = "Other";
+    }
+    return s;
+}
+"""
+    chain = """
+static String label(int d) {
+    String r;
+    if (d == 1) { r = "Mon"; }
+    else if (d == 6 || d == 7) { r = "Weekend"; }
+    else { r = "Other"; }
+    return r;
+}
+"""
+    assert texts(switch, "java") == texts(chain, "java")
