@@ -10,9 +10,11 @@ rest away before fingerprinting:
 - types and bare declarations go (``int a; a = 5;`` is ``int a = 5;``), ``int a, b`` is split;
 - ``x++``, ``x += 1`` and ``x = x + 1`` are one statement; ``a > b`` is ``b < a``; operands of
   commutative operators are sorted; ``!(a < b)`` is ``a >= b``; ``if (!c) A else B`` is
-  ``if (c) B else A``;
+  ``if (c) B else A``; ``if (c) x = a; else x = b;`` is ``x = c ? a : b``; nested ``if``s
+  without ``else`` are one ``&&`` test; a ``switch`` is its ``if``/``else if`` chain;
 - every loop is one ``loop(test)``: ``for (init; test; update)`` and Python's
-  ``for i in range(...)`` become ``init; loop(test) { body; update }``, like a ``while``;
+  ``for i in range(...)`` become ``init; loop(test) { body; update }``, like a ``while``, and
+  ``while (true) { if (c) break; ... }`` is ``loop(!c)``;
 - dead and redundant statements go: code after return/break/continue/throw, ``if (false)``,
   expression statements without effect, self-assignments, variables never read;
 - small methods are inlined: a call to a non-recursive method whose body is one ``return``
