@@ -6,14 +6,16 @@ are disguised copies, in small rings, of a few seed programs and of other candid
 renamed, functions reordered, comments and blank lines added, string and number literals
 changed, statements inserted and deleted.
 
-For every size it prints the wall and CPU time of the whole report (tokenize, fingerprint, index,
-score, regions), the peak memory the report allocates (tracemalloc, second identical run; the
-submissions' own text is allocated before and not counted), how many planted copy
-pairs were found, how many flagged pairs were not planted, and the separation between the
-weakest planted copy and the strongest unrelated pair (scores from a second run at threshold
-0.1: building regions for every weakly linked pair would dominate the run; 0.00 = none).
+For every size it prints the wall and CPU time of the whole report with the default engine
+(``compare()``'s combined method: tokenize, fingerprint, parse and normalise, index, score,
+regions; ``--method winnow`` for the token engine alone), the peak memory the report
+allocates (tracemalloc, second identical run; the submissions' own text is allocated before
+and not counted), how many planted copy pairs were found, how many flagged pairs were not
+planted, and the separation between the weakest planted copy and the strongest unrelated pair
+(scores from a second run at threshold 0.1; 0.00 = none). ``--quick`` times the report only.
 
-Run from the repository root:  .venv/bin/python bench/similarity.py [--sizes 100 200 500]
+Run from the repository root:
+    .venv/bin/python bench/similarity.py [--sizes 100 200 500] [--method winnow] [--quick]
 """
 
 from __future__ import annotations
@@ -403,17 +405,25 @@ def make_submissions(count: int, seed: int = 7) -> tuple[list[Source], set[froze
 SEPARATION_FLOOR = 0.1
 
 
+METHOD = {"name": "combined"}
+
+
 def run(sources: list[Source], threshold: float = DEFAULT_THRESHOLD) -> tuple[float, float, list]:
     """Wall and CPU seconds of one whole report, and the report."""
     started, cpu_started = time.perf_counter(), time.process_time()
-    results = compare(sources, starter=STARTER, language="python", threshold=threshold)
+    results = compare(
+        sources, starter=STARTER, language="python", threshold=threshold, method=METHOD["name"]
+    )
     return time.perf_counter() - started, time.process_time() - cpu_started, results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 200, 500])
+    parser.add_argument("--method", choices=["combined", "winnow"], default="combined")
+    parser.add_argument("--quick", action="store_true", help="time only: no memory, no separation")
     args = parser.parse_args()
+    METHOD["name"] = args.method
     print(
         f"{'n':>5} {'lines':>7} {'avg_lines':>9} {'time_s':>7} {'cpu_s':>6} {'cpu_ms/sub':>10} "
         f"{'peak_MB':>8} {'flagged':>8} {'planted':>8} {'found':>6} {'false+':>6} "
@@ -425,13 +435,15 @@ def main() -> None:
         sources, planted = make_submissions(size)
         lines = sum(s.code.count("\n") + 1 for s in sources)
         elapsed, cpu, results = run(sources)
-        tracemalloc.start()
-        run(sources)
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
+        peak, everything = 0, results
+        if not args.quick:
+            tracemalloc.start()
+            run(sources)
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            # Separation: the weakest planted copy against the strongest unrelated pair.
+            _, _, everything = run(sources, threshold=SEPARATION_FLOOR)
         flagged = {frozenset((r.a, r.b)) for r in results}
-        # Separation: the weakest planted copy against the strongest unrelated pair.
-        _, _, everything = run(sources, threshold=SEPARATION_FLOOR)
         copy_scores = [r.score for r in everything if frozenset((r.a, r.b)) in planted]
         other_scores = [r.score for r in everything if frozenset((r.a, r.b)) not in planted]
         print(

@@ -74,20 +74,38 @@ def programs_compare(
     threshold: float | None = None,
     k: int | None = None,
     window: int | None = None,
+    idioms: Sequence[str] = (),
+    other_exams: Sequence[Sequence[str]] = (),
 ) -> list[PairFinding]:
     """Every pair of ``programs`` scoring at least ``threshold``, highest first, with regions.
 
     Parameters left out come from settings (SIMILARITY_THRESHOLD, _K, _WINDOW). ``starter``
-    code never counts as a match.
+    code, the exam's ``idioms`` (code snippets) and what most of ``other_exams`` (the code of
+    independent exams' submissions, one list per exam) contain never count as a match.
     """
+    k = settings.SIMILARITY_K if k is None else k
     try:
+        name = engine.language_normalize(language)
+        common = None
+        if other_exams:
+            common = {
+                name: engine.exams_common(
+                    other_exams,
+                    language=name,
+                    k=k,
+                    min_exams=settings.SIMILARITY_COMMON_MIN_EXAMS,
+                    min_fraction=settings.SIMILARITY_COMMON_MIN_FRACTION,
+                )
+            }
         results = engine.compare(
             [engine.Source(id=p.id, code=p.code, language=p.language) for p in programs],
             starter=starter or None,
             language=language,
             threshold=settings.SIMILARITY_THRESHOLD if threshold is None else threshold,
-            k=settings.SIMILARITY_K if k is None else k,
+            k=k,
             window=settings.SIMILARITY_WINDOW if window is None else window,
+            idioms=idioms,
+            common=common,
         )
     except engine.UnknownLanguage as exc:
         raise UnsupportedLanguage(exc.language) from None

@@ -17,7 +17,7 @@ from monitoring.models import Incident
 
 from .comparison import PairFinding, Program, programs_compare
 from .models import CodeSubmission, SimilarityMatch
-from .selectors import final_submissions_for_problem
+from .selectors import final_code_of_other_exams, final_submissions_for_problem
 
 logger = logging.getLogger(__name__)
 
@@ -85,14 +85,25 @@ def similarity_report_run(*, exam: Exam, threshold: float | None = None) -> Simi
     """
     threshold = settings.SIMILARITY_THRESHOLD if threshold is None else threshold
     report = SimilarityReport(exam=exam, threshold=threshold)
+    idioms = exam_similarity_idioms(exam)
+    other_exams: dict[str, list[list[str]]] = {}
     for problem in exam.problems.order_by("order", "pk"):
         submissions = final_submissions_for_problem(problem=problem)
         problem_report = ProblemReport(problem=problem, compared=len(submissions))
+        if len(submissions) >= 2 and problem.language not in other_exams:
+            other_exams[problem.language] = final_code_of_other_exams(
+                exam=exam,
+                language=problem.language,
+                max_exams=settings.SIMILARITY_COMMON_EXAMS,
+                per_exam=settings.SIMILARITY_COMMON_PER_EXAM,
+            )
         findings = programs_compare(
             [Program(id=s.pk, code=s.code, language=s.language) for s in submissions],
             starter=problem.starter_code,
             language=problem.language,
             threshold=threshold,
+            idioms=idioms,
+            other_exams=other_exams.get(problem.language, []),
         )
         by_id = {submission.pk: submission for submission in submissions}
         # One commit per problem rather than per pair: after the comparison, recording is
@@ -117,6 +128,18 @@ def similarity_report_run(*, exam: Exam, threshold: float | None = None) -> Simi
             problem_report.new_matches,
         )
     return report
+
+
+def exam_similarity_idioms(exam: Exam) -> list[str]:
+    """The exam's idiom corpus: code snippets in its policy's ``similarity_idioms`` list.
+
+    Code anyone sitting this exam would write (required boilerplate, a given signature) that is
+    not starter code; it never counts as copied. Anything that is not a string is ignored.
+    """
+    idioms = (exam.policy or {}).get("similarity_idioms", [])
+    if not isinstance(idioms, list):
+        return []
+    return [snippet for snippet in idioms if isinstance(snippet, str) and snippet.strip()]
 
 
 def _incident_details(

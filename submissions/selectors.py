@@ -8,7 +8,7 @@ from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import User
 from exams.lifecycle import FINAL_STATUSES
-from exams.models import Problem
+from exams.models import Exam, Problem
 
 from .models import CodeSubmission, SimilarityMatch
 
@@ -85,3 +85,30 @@ def similarity_match_list(*, filters: dict[str, Any] | None = None) -> QuerySet:
     if filters.get("min_score") is not None:
         queryset = queryset.filter(score__gte=filters["min_score"])
     return queryset.order_by("-score", "pk")
+
+
+def final_code_of_other_exams(
+    *, exam: Exam, language: str, max_exams: int, per_exam: int
+) -> list[list[str]]:
+    """Final submissions in ``language`` of the most recent other exams, grouped by exam.
+
+    The similarity report learns from them what every exam's candidates write (the common-code
+    cut); independent exams cannot have copied from each other. At most ``max_exams`` exams
+    (newest first) and ``per_exam`` submissions of each.
+    """
+    if max_exams <= 0 or per_exam <= 0:
+        return []
+    ended = CodeSubmission.objects.filter(
+        is_final=True, language=language, session__status__in=FINAL_STATUSES
+    ).exclude(session__exam=exam)
+    exam_ids = list(
+        ended.values_list("session__exam_id", flat=True)
+        .distinct()
+        .order_by("-session__exam_id")[:max_exams]
+    )
+    grouped: dict[int, list[str]] = {exam_id: [] for exam_id in exam_ids}
+    rows = ended.filter(session__exam_id__in=exam_ids).order_by("-pk")
+    for exam_id, code in rows.values_list("session__exam_id", "code").iterator():
+        if len(grouped[exam_id]) < per_exam:
+            grouped[exam_id].append(code)
+    return [codes for codes in grouped.values() if codes]

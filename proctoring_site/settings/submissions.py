@@ -15,6 +15,14 @@ SUBMISSION_WRITE_ATTEMPTS = env_int("SUBMISSION_WRITE_ATTEMPTS", 8)
 SIMILARITY_THRESHOLD = env_float("SIMILARITY_THRESHOLD", 0.5)
 SIMILARITY_K = env_int("SIMILARITY_K", 12)
 SIMILARITY_WINDOW = env_int("SIMILARITY_WINDOW", 8)
+# Common code from other exams (submissions/similarity/common.py): the final submissions of
+# up to SIMILARITY_COMMON_EXAMS other exams in the same language (at most
+# SIMILARITY_COMMON_PER_EXAM each) are read, and what at least SIMILARITY_COMMON_MIN_EXAMS of
+# them (and SIMILARITY_COMMON_MIN_FRACTION of those read) contain is not counted as copied.
+SIMILARITY_COMMON_EXAMS = env_int("SIMILARITY_COMMON_EXAMS", 8)
+SIMILARITY_COMMON_PER_EXAM = env_int("SIMILARITY_COMMON_PER_EXAM", 15)
+SIMILARITY_COMMON_MIN_EXAMS = env_int("SIMILARITY_COMMON_MIN_EXAMS", 2)
+SIMILARITY_COMMON_MIN_FRACTION = env_float("SIMILARITY_COMMON_MIN_FRACTION", 0.3)
 # From this score on, a similarity incident is high severity (medium below).
 SIMILARITY_HIGH_SEVERITY_SCORE = env_float("SIMILARITY_HIGH_SEVERITY_SCORE", 0.8)
 

@@ -1,8 +1,14 @@
 """Compare many programs at once and report the pairs that look copied.
 
-Pipeline (as in MOSS / Dolos): tokenize and normalise -> k-gram hashes -> winnowing -> drop the
-starter code's k-grams and the fingerprints most submissions share -> inverted index -> score
-only pairs that share fingerprints -> merge shared fingerprints into matching line regions.
+Two methods. ``combined`` (the default, ``combined.py``) scores every pair with token
+winnowing and the structural comparison of ``structure.py`` together, one calibrated score,
+with common code known from the starter, the exam's idioms and other exams (``common.py``).
+``winnow`` is the token engine alone, described below.
+
+Winnowing pipeline (as in MOSS / Dolos): tokenize and normalise -> k-gram hashes -> winnowing
+-> drop the starter code's k-grams and the fingerprints most submissions share -> inverted
+index -> score only pairs that share fingerprints -> merge shared fingerprints into matching
+line regions.
 
 Score: ``shared / min(|a|, |b|)`` over distinct fingerprints (JPlag's "maximum similarity",
 MOSS's larger per-file percentage). Unlike Dolos' ``2*shared/(|a|+|b|)`` it does not drop when
@@ -18,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from . import combined
+from .common import CommonCode, code_common
 from .fingerprints import Fingerprints, fingerprint, kgram_hashes
 from .index import common_hashes, similar_pairs
 from .matches import Match, matching_regions
@@ -29,6 +37,7 @@ DEFAULT_THRESHOLD = 0.5
 DEFAULT_COMMON_FRACTION = 0.5
 DEFAULT_COMMON_MIN_SUBMISSIONS = 10
 DEFAULT_MIN_SHARED = 3
+METHODS = ("combined", "winnow")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +58,8 @@ class PairResult:
     score: float
     matches: tuple[Match, ...] = field(default_factory=tuple)
     shared: int = 0
+    #: combined method: the overlaps the score is computed from (see ``combined.py``).
+    overlaps: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready ``{"a", "b", "score", "matches": [{"a_lines", "b_lines"}]}``."""
@@ -71,9 +82,19 @@ def compare(
     common_fraction: float = DEFAULT_COMMON_FRACTION,
     common_min_submissions: int = DEFAULT_COMMON_MIN_SUBMISSIONS,
     min_shared: int = DEFAULT_MIN_SHARED,
+    method: str = "combined",
+    idioms: Sequence[str] = (),
+    common: dict[str, CommonCode] | None = None,
 ) -> list[PairResult]:
     """Return every pair of submissions whose score is at least ``threshold``, highest first.
 
+    ``method="combined"`` (the default) scores each pair with token winnowing and the
+    structural comparison together (``combined.py``): a calibrated probability that the pair
+    is a copy. Common code is the ``starter``, the exam's ``idioms`` (code snippets) and
+    ``common[language]``, the hashes frequent across other, independent exams
+    (``exams_common``); nothing is cut for being frequent in this exam alone.
+
+    ``method="winnow"`` is the token winnowing engine alone, as before:
     - Only submissions in the same language are compared.
     - Every k-gram of ``starter`` (tokenized in each submission's language) is ignored, so code
       handed out with the problem never counts as copied.
@@ -87,12 +108,29 @@ def compare(
     ids or parameters out of range.
     """
     _check_parameters(submissions, threshold, k, window, common_fraction, min_shared)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}")
     groups: dict[str, list[int]] = {}
     for position, source in enumerate(submissions):
         groups.setdefault(language_normalize(source.language or language), []).append(position)
 
     results: list[tuple[int, int, PairResult]] = []
     for group_language, positions in groups.items():
+        if method == "combined":
+            results.extend(
+                _compare_group_combined(
+                    [submissions[p] for p in positions],
+                    positions,
+                    cut=code_common([starter or "", *idioms], language=group_language, k=k).union(
+                        (common or {}).get(group_language, CommonCode())
+                    ),
+                    language=group_language,
+                    threshold=threshold,
+                    k=k,
+                    window=window,
+                )
+            )
+            continue
         results.extend(
             _compare_group(
                 [submissions[p] for p in positions],
@@ -176,6 +214,33 @@ def _compare_group(
             score=score,
             matches=tuple(matching_regions(prints[i], prints[j], common)),
             shared=shared,
+        )
+        results.append((positions[i], positions[j], result))
+    return results
+
+
+def _compare_group_combined(
+    sources: list[Source],
+    positions: list[int],
+    *,
+    cut: CommonCode,
+    language: str,
+    threshold: float,
+    k: int,
+    window: int,
+) -> list[tuple[int, int, PairResult]]:
+    programs = [combined.program_prepare(s.code, language, k, window, cut) for s in sources]
+    pairs = combined.pairs_score(programs, threshold=threshold)
+    results: list[tuple[int, int, PairResult]] = []
+    for x in range(len(pairs.scores)):
+        i, j = int(pairs.first[x]), int(pairs.second[x])
+        result = PairResult(
+            a=sources[i].id,
+            b=sources[j].id,
+            score=float(pairs.scores[x]),
+            matches=tuple(combined.pair_regions(programs[i], programs[j])),
+            shared=len(np.intersect1d(programs[i].kgram_set, programs[j].kgram_set)),
+            overlaps=dict(zip(combined.OVERLAPS, pairs.overlaps[x].tolist(), strict=True)),
         )
         results.append((positions[i], positions[j], result))
     return results

@@ -22,6 +22,7 @@ from submissions.similarity import (
     UnknownLanguage,
     code_tokenize,
     compare,
+    exams_common,
 )
 from submissions.tests import similarity_programs as programs
 
@@ -164,10 +165,15 @@ def test_starter_code_alone_never_matches() -> None:
         Source("two", programs.PY_STARTER.replace(stub, body_two)),
     ]
 
-    assert compare(sources, starter=programs.PY_STARTER, language="python", threshold=0.0) == []
-    # Without the starter the shared scaffold is exactly what would be flagged.
-    without_starter = compare(sources, language="python")
-    assert [(r.a, r.b) for r in without_starter] == [("one", "two")]
+    assert compare(sources, starter=programs.PY_STARTER, language="python") == []
+    [low] = compare(sources, starter=programs.PY_STARTER, language="python", threshold=0.0)
+    assert low.score < 0.1 and low.overlaps["winnow"] == 0.0
+    # Without the starter the shared scaffold is what they have in common.
+    [without_starter] = compare(sources, language="python", threshold=0.0)
+    assert without_starter.score > 2 * low.score
+    assert without_starter.overlaps["winnow"] > 0.5
+    old = {"starter": programs.PY_STARTER, "language": "python", "method": "winnow"}
+    assert compare(sources, threshold=0.0, **old) == []
 
 
 SHARED_HELPER = """
@@ -184,7 +190,7 @@ def format_grid(grid, path=()):
 """
 
 
-def test_code_found_in_most_submissions_is_ignored_as_an_idiom() -> None:
+def test_winnow_method_ignores_code_found_in_most_submissions_of_the_exam() -> None:
     # Every candidate pasted the same helper from the course notes; it proves nothing.
     small = programs.PY_STARTER.replace("    pass\n", "    return len(grid) - 1\n")
     sources = [
@@ -192,12 +198,42 @@ def test_code_found_in_most_submissions_is_ignored_as_an_idiom() -> None:
         Source("independent", programs.PY_INDEPENDENT + SHARED_HELPER),
         Source("small", small + SHARED_HELPER),
     ]
-    kwargs = {"starter": programs.PY_STARTER, "language": "python"}
+    kwargs = {"starter": programs.PY_STARTER, "language": "python", "method": "winnow"}
 
     assert compare(sources, common_min_submissions=3, **kwargs) == []
     # Too few submissions to call anything an idiom, or removal switched off: flagged.
     assert compare(sources, **kwargs)
     assert compare(sources, common_min_submissions=3, common_fraction=1.0, **kwargs)
+
+
+def test_idiom_corpus_and_other_exams_remove_common_code_but_not_a_shared_source() -> None:
+    small = programs.PY_STARTER.replace("    pass\n", "    return len(grid) - 1\n")
+    sources = [
+        Source("original", programs.PY_ORIGINAL + SHARED_HELPER),
+        Source("independent", programs.PY_INDEPENDENT + SHARED_HELPER),
+        Source("small", small + SHARED_HELPER),
+    ]
+    kwargs = {"starter": programs.PY_STARTER, "language": "python"}
+    flagged = {(r.a, r.b) for r in compare(sources, **kwargs)}
+    assert ("independent", "small") in flagged
+
+    # The helper as the exam's idiom corpus, or found in two other exams: never counted.
+    assert compare(sources, idioms=[SHARED_HELPER], **kwargs) == []
+    other_exams = [[SHARED_HELPER, programs.JS_STARTER], [SHARED_HELPER]]
+    common = {"python": exams_common(other_exams, language="python", k=12)}
+    assert compare(sources, common=common, **kwargs) == []
+
+    # Three candidates copying one source share most of their code: they are all found,
+    # where the old cut (fingerprints in more than half of the exam) hid them.
+    ring = [Source(f"copy{i}", programs.PY_ORIGINAL + "\n" * i) for i in range(3)]
+    ring.append(Source("independent", programs.PY_INDEPENDENT))
+    found = compare(ring, **kwargs)
+    assert {(r.a, r.b) for r in found} == {
+        ("copy0", "copy1"),
+        ("copy0", "copy2"),
+        ("copy1", "copy2"),
+    }
+    assert compare(ring, common_min_submissions=3, method="winnow", **kwargs) == []
 
 
 def test_unknown_language_raises() -> None:

@@ -376,3 +376,70 @@ def test_rerun_with_other_parameters_updates_the_match_and_its_incidents(
     for incident in incidents:
         assert incident.confidence == pytest.approx(after.score)
         assert incident.details["score"] == round(after.score, 4)
+
+
+HELPER = """
+
+def format_grid(grid, path=()):
+    marked = set(path)
+    lines = []
+    for r, row in enumerate(grid):
+        chars = []
+        for c, value in enumerate(row):
+            chars.append("*" if (r, c) in marked and value == "." else value)
+        lines.append("".join(chars))
+    return "\\n".join(lines)
+"""
+
+
+def pairs_found(exam: Exam) -> int:
+    return sum(p["pairs"] for p in similarity_report_for_exam(exam.pk)["problems"])
+
+
+def two_starter_solvers_with_the_helper(exam: Exam) -> None:
+    body = "    return len(grid) + len(grid[0])\n"
+    exam_taken(exam, f"hana{exam.pk}", programs.PY_STARTER.replace(STUB, body) + HELPER)
+    other = "    total = 0\n    for row in grid:\n        total += len(row)\n    return total\n"
+    exam_taken(exam, f"hugo{exam.pk}", programs.PY_STARTER.replace(STUB, other) + HELPER)
+
+
+def test_the_exams_idiom_corpus_is_not_counted_as_copied(coding_exam):
+    two_starter_solvers_with_the_helper(coding_exam)
+    assert pairs_found(coding_exam) == 1
+
+    SimilarityMatch.objects.all().delete()
+    coding_exam.policy = {"similarity_idioms": [HELPER, 42]}
+    coding_exam.save()
+    assert pairs_found(coding_exam) == 0
+
+
+def test_code_common_to_other_exams_is_not_counted_but_one_exams_ring_is(coding_exam):
+    two_starter_solvers_with_the_helper(coding_exam)
+    # Two earlier, independent exams whose candidates also wrote the helper.
+    for title in ("Trees", "Heaps"):
+        other = coding_exam_create(title)
+        exam_taken(other, f"x{other.pk}", programs.PY_INDEPENDENT + HELPER)
+
+    assert pairs_found(coding_exam) == 0
+
+    # Copies of one source, however many, stay matches: other exams never saw that code.
+    third = coding_exam_create("Rings")
+    for n in range(4):
+        exam_taken(third, f"ring{n}", programs.PY_ORIGINAL + "\n" * n)
+    assert pairs_found(third) == 6
+
+
+def test_similarity_files_ignores_idiom_files(program_files, tmp_path):
+    first, second = tmp_path / "first.py", tmp_path / "second.py"
+    first.write_text(Path(program_files["STARTER_ONLY"]).read_text() + HELPER)
+    second.write_text(programs.PY_STARTER.replace(STUB, "    return 0\n") + HELPER)
+    helper = tmp_path / "helper.py"
+    helper.write_text(HELPER)
+
+    flagged = files_json("--starter", program_files["PY_STARTER"], str(first), str(second))
+    ignored = files_json(
+        "--starter", program_files["PY_STARTER"], "--idiom", str(helper), str(first), str(second)
+    )
+
+    assert len(flagged["pairs"]) == 1
+    assert ignored == {"pairs": []}

@@ -80,6 +80,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--language", metavar="NAME", help="Language of all files (default: by extension)."
         )
+        parser.add_argument(
+            "--idiom",
+            metavar="FILE",
+            action="append",
+            default=[],
+            help="Code anyone would write (boilerplate); never counted. Repeatable.",
+        )
         parser.add_argument("--threshold", type=float, default=None)
         parser.add_argument("--json", action="store_true", help="Print JSON.")
 
@@ -102,6 +109,7 @@ class Command(BaseCommand):
             starter=starter,
             language=programs[0].language or "python",
             threshold=threshold,
+            idioms=[_read(path) for path in options["idiom"]],
         )
         if options["json"]:
             self.stdout.write(json.dumps({"pairs": [f.to_dict() for f in findings]}))
