@@ -175,6 +175,9 @@ def main() -> None:
     parser.add_argument("--variants", type=int, default=4)
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--fit", action="store_true", help="fit the logistic weights")
+    parser.add_argument(
+        "--no-common", action="store_true", help="no other exams for the common-code cut"
+    )
     args = parser.parse_args()
 
     tasks = tasks_load()
@@ -189,6 +192,8 @@ def main() -> None:
             if o.language == task.language and o.name != task.name
         ]
         common = {task.language: exams_common(others, language=task.language, k=12)}
+        if args.no_common:
+            common = None
         levels = np.array([p.level for p in pairs])
         for method in rows:
             scores, overlaps = exam_scores(

@@ -106,23 +106,31 @@ def code_structure(code: str, language: str) -> Structure:
     """The structural fingerprints of ``code``. Never raises on malformed code."""
     name = language_normalize(language)
     code = code.replace("\r\n", "\n").replace("\r", "\n")
-    tree: list[Stmt] | None = None
-    if name == "python":
-        tree = python_parse(code)
-    elif name in TREE_SITTER_LANGUAGES:
-        tree = treesitter_parse(code, name)
-    if tree is None:
+    try:
+        statements, blocks = _normalised(code, name)
+    except RecursionError:
+        # Generated code nested thousands deep (a 5,000-term sum): the tree walk gives up,
+        # the token statements do not recurse.
         statements, blocks = token_statements(code, name)
-    else:
-        normaliser = _Normaliser(tree)
-        normaliser.emit(tree, "top")
-        statements, blocks = normaliser.statements, normaliser.blocks
     families = {
         "statements": occurrences([s.text for s in statements]),
         "contexts": occurrences([f"{s.context}>{s.text}" for s in statements]),
         "blocks": occurrences(blocks),
     }
     return Structure(tuple(statements), families)
+
+
+def _normalised(code: str, name: str) -> tuple[list[StatementPrint], list[str]]:
+    tree: list[Stmt] | None = None
+    if name == "python":
+        tree = python_parse(code)
+    elif name in TREE_SITTER_LANGUAGES:
+        tree = treesitter_parse(code, name)
+    if tree is None:
+        return token_statements(code, name)
+    normaliser = _Normaliser(tree)
+    normaliser.emit(tree, "top")
+    return normaliser.statements, normaliser.blocks
 
 
 class _Normaliser:

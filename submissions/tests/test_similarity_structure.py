@@ -189,6 +189,9 @@ def test_languages_without_a_grammar_fall_back_to_token_statements() -> None:
 def test_malformed_code_never_raises() -> None:
     for language in ("java", "python", "c", "javascript"):
         code_structure("class {{ for (int i = 0; i < ; ) { x = ", language)
+        # Nested far deeper than Python's recursion limit: still fingerprinted.
+        deep = "x = " + " + ".join(["1"] * 5000) + ";\ny = (" * 1 + "x);\n"
+        assert code_structure(deep, language).statements
     # Python that does not parse is repaired line by line and keeps its statements.
     broken = "def f(x):\n    y = x + 1\n      return y * 2\n"
     assert "ret (N*v)" in texts(broken, "python")
