@@ -18,6 +18,7 @@ from monitoring.models import Incident
 from proctoring_site.exceptions import ConflictError, InvalidInputError
 from proctoring_site.realtime import proctor_feed_publish, session_publish
 
+from .dashboard import risk_training
 from .models import ExamSession, IncidentVerdict, ProctorAction, SessionVerdict
 from .services import session_terminate
 
@@ -60,6 +61,7 @@ def incident_verdict_record(
     incident.review_status = verdict
     incident.save(update_fields=["review_status", "updated_at"])
     logger.info("incident %s: verdict %s by user %s", incident.pk, verdict, reviewer.pk)
+    transaction.on_commit(risk_training.risk_training_schedule_if_due)
     proctor_feed_publish(
         event="incident.updated",
         data=incident_event_data(incident),

@@ -103,7 +103,13 @@ def platt_fit(raw: np.ndarray, labels: np.ndarray, *, iterations: int = 100) -> 
     y = np.asarray(labels, dtype=float)
     positives, negatives = y.sum(), len(y) - y.sum()
     targets = np.where(y == 1, (positives + 1) / (positives + 2), 1 / (negatives + 2))
+
+    def loss(a: float, b: float) -> float:
+        p = np.clip(sigmoid(a * x + b), 1e-12, 1 - 1e-12)
+        return float(-np.sum(targets * np.log(p) + (1 - targets) * np.log(1 - p)))
+
     a, b = 1.0, 0.0
+    current = loss(a, b)
     for _ in range(iterations):
         p = sigmoid(a * x + b)
         gradient = np.array([np.sum((p - targets) * x), np.sum(p - targets)])
@@ -112,8 +118,13 @@ def platt_fit(raw: np.ndarray, labels: np.ndarray, *, iterations: int = 100) -> 
             [[np.sum(w * x * x), np.sum(w * x)], [np.sum(w * x), np.sum(w)]]
         ) + 1e-6 * np.eye(2)
         step = np.linalg.solve(hessian, gradient)
-        a, b = a - step[0], b - step[1]
-        if np.max(np.abs(step)) < 1e-10:
+        # Damped Newton: halve the step until the loss goes down (plain Newton can overshoot).
+        scale = 1.0
+        while scale > 1e-6 and loss(a - scale * step[0], b - scale * step[1]) > current:
+            scale /= 2
+        a, b = a - scale * step[0], b - scale * step[1]
+        previous, current = current, loss(a, b)
+        if previous - current < 1e-10:
             break
     return float(a), float(b)
 

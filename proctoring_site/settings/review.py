@@ -15,3 +15,12 @@ REVIEW_LIVE_REFRESH_SECONDS = env_int("REVIEW_LIVE_REFRESH_SECONDS", 15)
 REVIEW_STATS_DAYS = env_int("REVIEW_STATS_DAYS", 30)
 # Most timeline entries shown on one session page (browser events are the bulk).
 REVIEW_TIMELINE_MAX_ENTRIES = env_int("REVIEW_TIMELINE_MAX_ENTRIES", 2000)
+
+# Learned risk (train_risk_model): the fewest labelled incidents (latest verdict confirmed or
+# dismissed) a training run needs, and the fewest of each class; below that the rules stay.
+RISK_MODEL_MIN_VERDICTS = env_int("RISK_MODEL_MIN_VERDICTS", 200)
+RISK_MODEL_MIN_PER_CLASS = env_int("RISK_MODEL_MIN_PER_CLASS", 30)
+# A training task is queued after this many new incident verdicts (0: only by the command).
+RISK_MODEL_RETRAIN_EVERY = env_int("RISK_MODEL_RETRAIN_EVERY", 100)
+# The Keras fit runs in a child process; it is killed after this many seconds.
+RISK_MODEL_FIT_TIMEOUT_S = env_int("RISK_MODEL_FIT_TIMEOUT_S", 600)
