@@ -162,12 +162,12 @@ def _decide(figures: dict[str, Any], champion_name: str) -> tuple[bool, str]:
         )
     if model["auc"] <= champion["auc"] or low_gain is None or low_gain <= 0:
         reasons.append(
-            f"AUC {model['auc']:.3f} does not clearly beat the {champion_name}' "
+            f"AUC {model['auc']:.3f} does not clearly beat the {champion_name} score's "
             f"{champion['auc']:.3f} (lower bound of the gain {_fmt(low_gain)})"
         )
     if model["ece"] >= champion["ece"]:
         reasons.append(
-            f"ECE {model['ece']:.3f} is not below the {champion_name}' {champion['ece']:.3f}"
+            f"ECE {model['ece']:.3f} is not below the {champion_name} score's {champion['ece']:.3f}"
         )
     if reasons:
         return False, "Not activated: " + "; ".join(reasons) + "."

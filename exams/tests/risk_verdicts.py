@@ -95,7 +95,11 @@ def verdicts_simulate(
     counts = {"confirmed": 0, "dismissed": 0}
     sessions: list[ExamSession] = []
     for index in range(0, incidents, per_session):
-        user = User.objects.create_user(username=f"sim{seed}-{index}", password="x-9-long-pass")
+        user = User.objects.create_user(
+            username=f"sim{seed}-{index}",
+            email=f"sim{seed}-{index}@example.com",
+            password="x-9-long-pass",
+        )
         sessions.append(
             ExamSession.objects.create(
                 candidate=user,
