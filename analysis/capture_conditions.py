@@ -74,7 +74,10 @@ def distance(frame: np.ndarray, factor: float) -> np.ndarray:
     if factor >= 1:
         return frame
     small = cv2.resize(frame, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-    canvas = cv2.blur(frame, (31, 31))  # a blurred room behind the person
+    # A plain wall of the frame's mean colour behind: a blurred copy of the scene would keep a
+    # large blurred face of the same person for the detectors to find.
+    canvas = np.empty_like(frame)
+    canvas[:] = frame.reshape(-1, 3).mean(axis=0).astype(np.uint8)
     y0 = (frame.shape[0] - small.shape[0]) // 2
     x0 = (frame.shape[1] - small.shape[1]) // 2
     canvas[y0 : y0 + small.shape[0], x0 : x0 + small.shape[1]] = small
@@ -243,3 +246,76 @@ def audit(
     pipeline = pipeline or FramePipeline()
     photos = load_photos(manifest)
     return [audit_level(pipeline, photos, axis, level) for axis in axes for level in axis.levels]
+
+
+# --------------------------------------------------------------------------- production buckets
+
+BRIGHTNESS_BUCKETS = ((40.0, "dark (<40)"), (80.0, "dim (40-80)"), (180.0, "normal (80-180)"))
+FACE_BUCKETS = ((56.0, "small face (<56 px)"), (120.0, "medium face (56-120 px)"))
+RESOLUTION_BUCKETS = ((240, "low (<240 px)"), (480, "medium (240-479 px)"))
+NO_FRAME = "no frame evidence"
+
+
+def capture_buckets(
+    *,
+    brightness: float | None,
+    face_px: float | None,
+    frame_width: int | None,
+    frame_height: int | None,
+) -> dict[str, str]:
+    """The capture-condition bucket of a frame (or an incident's evidence) on each dimension."""
+    if brightness is None and not frame_width:
+        return {"brightness": NO_FRAME, "face_size": NO_FRAME, "resolution": NO_FRAME}
+    light = "bright (>=180)"
+    for limit, name in BRIGHTNESS_BUCKETS:
+        if brightness is not None and brightness < limit:
+            light = name
+            break
+    if brightness is None:
+        light = "unknown"
+    face = "no face found" if not face_px else "large face (>=120 px)"
+    for limit, name in FACE_BUCKETS:
+        if face_px and face_px < limit:
+            face = name
+            break
+    shorter = min(frame_width or 0, frame_height or 0)
+    res = "high (>=480 px)" if shorter else "unknown"
+    for limit, name in RESOLUTION_BUCKETS:
+        if shorter and shorter < limit:
+            res = name
+            break
+    return {"brightness": light, "face_size": face, "resolution": res}
+
+
+def proportion_interval(
+    successes: int, n: int, *, resamples: int = 2000, level: float = 0.95, seed: int = 0
+) -> tuple[float | None, float | None]:
+    """Bootstrap percentile interval of a rate (resampling n Bernoulli items = binomial draws)."""
+    if n == 0:
+        return None, None
+    rng = np.random.default_rng(seed)
+    draws = rng.binomial(n, successes / n, resamples) / n
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(draws, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def difference_interval(
+    a: tuple[int, int],
+    b: tuple[int, int],
+    *,
+    resamples: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float | None, float | None]:
+    """Bootstrap interval of rate(a) - rate(b) for two independent groups (successes, n)."""
+    if a[1] == 0 or b[1] == 0:
+        return None, None
+    rng = np.random.default_rng(seed)
+    draws = (
+        rng.binomial(a[1], a[0] / a[1], resamples) / a[1]
+        - rng.binomial(b[1], b[0] / b[1], resamples) / b[1]
+    )
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(draws, [tail, 100 - tail])
+    return float(low), float(high)

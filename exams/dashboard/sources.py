@@ -36,6 +36,9 @@ class Risk:
     contributions: list[dict[str, Any]] = field(default_factory=list)
     formula: str = ""
     updated_at: datetime | None = None
+    expected_violations: float | None = None
+    # {"kind": "learned", "version": 3, "ece": 0.04} or {"kind": "rules", "reason": "..."}
+    model: dict[str, Any] = field(default_factory=dict)
 
 
 NO_RISK = Risk(score=None, level="")
@@ -54,8 +57,16 @@ def risk_annotate(queryset: QuerySet) -> QuerySet:
         return queryset.annotate(
             risk_score=Value(None, output_field=FloatField()),
             risk_level=Value("", output_field=CharField()),
+            risk_expected=Value(None, output_field=FloatField()),
+            risk_uncertainty=Value(None, output_field=FloatField()),
         )
-    return queryset.annotate(risk_score=F("risk__score"), risk_level=F("risk__level"))
+    # risk_expected (expected confirmed violations) sorts the list: it does not saturate.
+    return queryset.annotate(
+        risk_score=F("risk__score"),
+        risk_level=F("risk__level"),
+        risk_expected=F("risk__expected_violations"),
+        risk_uncertainty=F("risk__uncertainty"),
+    )
 
 
 def risk_for_session(session: Any) -> Risk:
@@ -77,6 +88,8 @@ def risk_for_session(session: Any) -> Risk:
         contributions=contributions,
         formula=explanation.get("formula", ""),
         updated_at=row.updated_at,
+        expected_violations=getattr(row, "expected_violations", None),
+        model=explanation.get("model") or {},
     )
 
 
