@@ -335,5 +335,11 @@ def risk_training_schedule_if_due() -> bool:
         return False
     from django_q.tasks import async_task
 
-    async_task("exams.dashboard.risk_training.risk_model_train_task", "verdicts")
+    # Its own timeout (the fit's plus a margin); keep it under Q_RETRY so the ORM broker does
+    # not hand the same run to a second worker.
+    async_task(
+        "exams.dashboard.risk_training.risk_model_train_task",
+        "verdicts",
+        timeout=settings.RISK_MODEL_FIT_TIMEOUT_S + 20,
+    )
     return True

@@ -10,22 +10,13 @@ from django.utils import timezone
 
 from analysis.models import RiskModel, SessionRisk
 from analysis.services.risk import risk_recompute
-from conftest import shared_media_dir
 from exams.dashboard.risk_training import risk_model_train, training_set_build
 from exams.models import IncidentVerdict
 from exams.review_services import incident_verdict_record
-from exams.tests.risk_verdicts import analyze_conditions, verdicts_simulate
+from exams.tests.risk_verdicts import verdicts_simulate
 from monitoring.models import Incident
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def analyzed_frames():
-    media = shared_media_dir()
-    if not (media / "MANIFEST.tsv").exists():
-        pytest.skip(f"shared media not found at {media} (set SHARED_MEDIA_DIR)")
-    return analyze_conditions(media)
 
 
 def test_too_few_verdicts_keep_the_rules_and_say_so(analyzed_frames, exam, proctor, settings):
@@ -134,3 +125,29 @@ def test_a_training_task_is_queued_after_enough_new_verdicts(
     with django_capture_on_commit_callbacks(execute=True):
         incident_verdict_record(incident=incident, reviewer=proctor, verdict="dismissed")
     assert RiskModel.objects.count() == 1  # one new verdict since: not due yet
+
+
+@pytest.fixture
+def patient_worker(monkeypatch):
+    """The worker started next will not hand a long training run to a second worker."""
+    monkeypatch.setenv("Q_RETRY", "1500")
+    monkeypatch.setenv("RISK_MODEL_FIT_TIMEOUT_S", "600")
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_real_qcluster_trains_after_a_verdict(
+    analyzed_frames, exam, proctor, settings, patient_worker, qcluster_worker
+):
+    # A loaded CI machine may take minutes for the Keras fit: the worker gets time for it.
+    settings.RISK_MODEL_RETRAIN_EVERY = 1
+    settings.RISK_MODEL_FIT_TIMEOUT_S = 600
+    verdicts_simulate(analyzed_frames, exam=exam, reviewer=proctor, incidents=450, seed=1)
+    incident = Incident.objects.filter(review_status="dismissed").first()
+    incident_verdict_record(incident=incident, reviewer=proctor, verdict="dismissed")
+    row = qcluster_worker.wait_for(
+        lambda: RiskModel.objects.filter(trigger="verdicts").first(), timeout=900, interval=2
+    )
+    assert row.status == RiskModel.Status.ACTIVE, row.reason
+    assert row.verdict_count == 451
+    assert qcluster_worker.alive

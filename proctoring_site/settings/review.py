@@ -22,5 +22,7 @@ RISK_MODEL_MIN_VERDICTS = env_int("RISK_MODEL_MIN_VERDICTS", 200)
 RISK_MODEL_MIN_PER_CLASS = env_int("RISK_MODEL_MIN_PER_CLASS", 30)
 # A training task is queued after this many new incident verdicts (0: only by the command).
 RISK_MODEL_RETRAIN_EVERY = env_int("RISK_MODEL_RETRAIN_EVERY", 100)
-# The Keras fit runs in a child process; it is killed after this many seconds.
-RISK_MODEL_FIT_TIMEOUT_S = env_int("RISK_MODEL_FIT_TIMEOUT_S", 600)
+# The Keras fit runs in a child process, killed after this many seconds (~20 s on an idle
+# 2-core machine for 500 verdicts); the queued task gets 20 s more, which must stay under
+# Q_RETRY (180 s by default) or the ORM broker would hand the run to a second worker.
+RISK_MODEL_FIT_TIMEOUT_S = env_int("RISK_MODEL_FIT_TIMEOUT_S", 150)
