@@ -273,6 +273,7 @@ class FramePipeline:
         labels: set[str] = set()
 
         bad_quality = False
+        lifted = False
         if cfg.quality_enabled:
             bgr, q = gate(bgr, cfg.quality, enhance=cfg.enhance_dark)
             result.quality = q.to_dict()
@@ -281,6 +282,7 @@ class FramePipeline:
             elif q.low_quality:
                 labels.add(LABEL_LOW_QUALITY)
             bad_quality = not q.reliable
+            lifted = q.enhanced
         bgr, upscale = upscale_low_resolution(bgr, cfg.upscale_min_side, cfg.upscale_max_factor)
         tock = time.perf_counter()
         timings["quality"] = (tock - tick) * 1000
@@ -289,6 +291,12 @@ class FramePipeline:
         found: list[Face] = []
         if cfg.faces_enabled:
             found, result.second_opinion_used = detect_faces(bgr, cfg.faces)
+        if lifted and not found and not bad_quality:
+            # A lifted dark frame shows faces well, but not small ones (d06 at 1/4 of the
+            # light): an empty one is too uncertain to call the candidate absent.
+            bad_quality = True
+            labels.add(LABEL_LOW_QUALITY)
+            result.quality = {**(result.quality or {}), "reliable": False, "low_quality": True}
         result.faces = _in_source_pixels(found, upscale)
         result.face_count = len(found)
         if cfg.faces_enabled and not found and not bad_quality:

@@ -6,6 +6,7 @@ pipeline uses this stage to replace ``no_face`` with ``camera_obstructed`` / ``l
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import cv2
@@ -34,10 +35,12 @@ class QualityThresholds:
     uniform_std: float = 10.0
     uniform_relative_std: float = 0.15
     dark_mean: float = 40.0
-    # A dark frame is lifted by a linear gain towards this mean (at most ``max_gain``) and
-    # measured again; below ``dark_floor_mean`` it is not trusted whatever the lift gives.
+    # A dark frame is lifted by a gamma curve that takes its mean towards this level (gamma at
+    # least ``min_gamma``; highlights never clip, unlike a linear gain on a frame with a lamp
+    # or a white shirt in it) and measured again; below ``dark_floor_mean`` it is not trusted
+    # whatever the lift gives.
     enhance_target_mean: float = 110.0
-    max_gain: float = 8.0
+    min_gamma: float = 0.3
     dark_floor_mean: float = 10.0
     bright_mean: float = 220.0
     saturated_fraction: float = 0.5  # half the pixels clipped: pointed at a light/window
@@ -115,7 +118,7 @@ def gate(
 
     A covered camera, an overexposed or blurred frame is unreliable: the pipeline then says
     ``camera_obstructed`` / ``low_quality`` and raises no other flag. A dark frame (not black)
-    is lifted by a linear gain and measured again; it is reliable when the lifted copy has no
+    is lifted by a gamma curve and measured again; it is reliable when the lifted copy has no
     issue left and the original was not darker than ``dark_floor_mean``. On the shared photos
     that keeps frontal faces usable down to 1/4 of the light (see docs/FAIRNESS.md).
     """
@@ -124,8 +127,10 @@ def gate(
     if q.obstructed or q.issues != ["dark"] or not enhance:
         q.reliable = not q.issues
         return image_bgr, q
-    gain = min(t.max_gain, t.enhance_target_mean / max(q.brightness, 1.0))
-    lifted = cv2.convertScaleAbs(image_bgr, alpha=gain, beta=0)
+    gamma = math.log(t.enhance_target_mean / 255.0) / math.log(max(q.brightness, 1.0) / 255.0)
+    gamma = min(1.0, max(t.min_gamma, gamma))
+    table = np.array([((i / 255.0) ** gamma) * 255 for i in range(256)], dtype=np.uint8)
+    lifted = cv2.LUT(image_bgr, table)
     after = assess_quality(lifted, t)
     q.enhanced = True
     q.reliable = not after.issues and q.brightness >= t.dark_floor_mean
