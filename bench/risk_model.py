@@ -58,7 +58,6 @@ def main() -> None:
     _setup()
     from accounts.services import proctor_create
     from analysis.learned.features import feature_matrix
-    from analysis.models import RiskModel
     from analysis.services.risk import active_predictor
     from analysis.services.risk_signals import incident_signals
     from exams.dashboard.risk_training import risk_model_train
@@ -71,7 +70,9 @@ def main() -> None:
     start = time.perf_counter()
     frames = analyze_conditions(MEDIA)
     print(f"real analysis of {len(frames)} frames: {time.perf_counter() - start:.1f} s")
-    reviewer = proctor_create(username="bench", email="bench@example.com", password="bench-pass-9")
+    reviewer = proctor_create(
+        username="bench", email="bench@example.com", password=os.urandom(12).hex()
+    )
     exam = Exam.objects.create(title="Bench")
 
     for signal in (True, False):
@@ -113,13 +114,8 @@ def main() -> None:
                 f"{fmt(k['rules']['auc'])} {fmt(k['model']['ece'])} {fmt(k['rules']['ece'])}"
             )
 
-    predictor = active_predictor() or (
-        RiskModel.objects.filter(status="active").first() and active_predictor()
-    )
-    if predictor is None:
-        from analysis.services.risk import predictor_for
-
-        predictor = predictor_for(RiskModel.objects.exclude(weights={}).first())
+    # The model trained on the signal run (the no-signal run's model was not activated).
+    predictor = active_predictor()
     incidents = list(Incident.objects.all()[: args.repeat])
     start = time.perf_counter()
     features = feature_matrix(incident_signals(incidents))
