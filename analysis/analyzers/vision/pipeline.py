@@ -33,7 +33,7 @@ from analysis.analyzers.vision.quality import QualityThresholds, gate
 
 logger = logging.getLogger(__name__)
 
-VERSION = "vision-pipeline-1"
+VERSION = "vision-pipeline-2"
 
 VERSIONS = {
     "pipeline": VERSION,
