@@ -204,11 +204,20 @@ class SessionRisk(models.Model):
     )
     score = models.PositiveSmallIntegerField(default=0)
     level = models.CharField(max_length=8, choices=Level.choices, default=Level.LOW)
+    # The list's sort key: the expected number of confirmed violations (sum of the incidents'
+    # probabilities), which keeps growing where the 0-100 score flattens out.
+    expected_violations = models.FloatField(default=0.0)
+    # sum of p(1 - p) over unreviewed incidents: where a human verdict removes most doubt.
+    uncertainty = models.FloatField(default=0.0)
+    model_version = models.CharField(max_length=32, blank=True, help_text="Empty: rules.")
     explanation = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["level", "score"])]
+        indexes = [
+            models.Index(fields=["level", "score"]),
+            models.Index(fields=["expected_violations"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.score} ({self.level})"
@@ -218,6 +227,9 @@ class SessionRisk(models.Model):
             "session_id": str(self.session_id),
             "score": self.score,
             "level": self.level,
+            "expected_violations": round(self.expected_violations, 4),
+            "uncertainty": round(self.uncertainty, 4),
+            "model_version": self.model_version,
             "explanation": self.explanation,
             "updated_at": self.updated_at,
         }
@@ -256,3 +268,69 @@ class MediaPurgeRun(models.Model):
             "kept_active": self.kept_active,
             "error": self.error,
         }
+
+
+class RiskModelQuerySet(models.QuerySet):
+    def active(self) -> RiskModel | None:
+        return self.filter(is_active=True).order_by("-version").first()
+
+
+class RiskModel(models.Model):
+    """One training run of the learned incident risk (``train_risk_model``), kept forever.
+
+    At most one row is active: the one serving probabilities. A run that did not beat the
+    active model (or the rules) on the held-out split stays with ``status`` and ``reason``
+    saying why; so does a run refused for too few verdicts (no weights then).
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        RETIRED = "retired", "Replaced by a newer model"
+        REJECTED = "rejected", "Not better than the champion"
+        INSUFFICIENT = "insufficient", "Too few verdicts"
+        FAILED = "failed", "Training failed"
+
+    version = models.PositiveIntegerField(unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    is_active = models.BooleanField(default=False)
+    reason = models.TextField(blank=True)
+    trigger = models.CharField(max_length=32, default="command")
+    features_version = models.CharField(max_length=32)
+    feature_names = models.JSONField(default=list)
+    training_size = models.PositiveIntegerField(default=0)
+    # confirmed / dismissed counts of all labelled incidents, and the split sizes.
+    class_balance = models.JSONField(default=dict)
+    verdict_count = models.PositiveIntegerField(
+        default=0, help_text="Incident verdicts stored when training started."
+    )
+    # Network weights, standardisation and Platt calibration (empty when not trained).
+    weights = models.JSONField(default=dict, blank=True)
+    # Held-out figures of this model, the rules and the champion of the day: AUC, Brier, ECE,
+    # per kind, the reliability bins and the bootstrap interval of the AUC gain.
+    metrics = models.JSONField(default=dict, blank=True)
+    auc = models.FloatField(null=True, blank=True)
+    brier = models.FloatField(null=True, blank=True)
+    ece = models.FloatField(null=True, blank=True)
+    rules_auc = models.FloatField(null=True, blank=True)
+    rules_ece = models.FloatField(null=True, blank=True)
+    training_seconds = models.FloatField(default=0.0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RiskModelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=models.Q(is_active=True),
+                name="one_active_risk_model",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"risk model v{self.version} ({self.status})"
+
+    @property
+    def label(self) -> str:
+        return f"risk-model-v{self.version}"

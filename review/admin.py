@@ -22,7 +22,7 @@ from proctoring_site.exceptions import ApplicationError
 
 from . import admin_views, services
 from .admin_forms import GrantAttemptForm
-from .dashboard import selectors, sources
+from .dashboard import risk_admin_views, selectors, sources
 from .models import IncidentVerdict, ProctorAction, SessionVerdict
 
 # --------------------------------------------------------------------------- triage list
@@ -109,7 +109,13 @@ class TriageChangeList(ChangeList):
 
 @admin.register(ExamSession)
 class ExamSessionAdmin(admin.ModelAdmin):
-    list_display = ["candidate_column", "risk_column", "incidents_column", "review_column"]
+    list_display = [
+        "candidate_column",
+        "risk_column",
+        "doubt_column",
+        "incidents_column",
+        "review_column",
+    ]
     list_display_links = None
     list_filter = [
         "exam",
@@ -161,6 +167,8 @@ class ExamSessionAdmin(admin.ModelAdmin):
                 name=f"{prefix}_live_frame",
             ),
             path("statistics/", view(admin_views.statistics), name=f"{prefix}_statistics"),
+            path("fairness/", view(risk_admin_views.fairness_audit), name=f"{prefix}_fairness"),
+            path("risk-models/", view(risk_admin_views.risk_models), name=f"{prefix}_risk_models"),
             path(
                 "evidence/<str:kind>/<int:pk>/",
                 view(admin_views.evidence),
@@ -209,17 +217,33 @@ class ExamSessionAdmin(admin.ModelAdmin):
             obj.get_status_display(),
         )
 
-    @admin.display(description="Risk", ordering="risk_score")
+    @admin.display(description="Risk", ordering="risk_expected")
     def risk_column(self, obj: ExamSession) -> str:
         level = obj.risk_level or ""
         score = "–" if obj.risk_score is None else f"{obj.risk_score:.0f}"
         label = level.title() if level else "Not scored"
+        expected = getattr(obj, "risk_expected", None)
         return format_html(
-            '<span class="risk-badge risk-{}" title="Risk score {} of 100">{} · {}</span>',
+            '<span class="risk-badge risk-{}" title="Risk score {} of 100; sorted by the '
+            'expected number of confirmed violations">{} · {}</span>{}',
             level or "none",
             score,
             label,
             score,
+            format_html('<br><span class="quiet">≈ {} expected</span>', f"{expected:.2f}")
+            if expected is not None
+            else "",
+        )
+
+    @admin.display(description="Needs a human", ordering="-risk_uncertainty")
+    def doubt_column(self, obj: ExamSession) -> str:
+        # sum of p(1 - p) over unreviewed incidents: sorting on it lists first the sessions
+        # where a verdict removes the most doubt.
+        doubt = getattr(obj, "risk_uncertainty", None)
+        if doubt is None:
+            return format_html('<span class="quiet">{}</span>', "–")
+        return format_html(
+            '<span title="Sum of p(1 - p) over unreviewed incidents">{}</span>', f"{doubt:.2f}"
         )
 
     @admin.display(description="Incidents", ordering="incident_total")

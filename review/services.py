@@ -20,6 +20,7 @@ from monitoring.models import Incident
 from proctoring_site.exceptions import ConflictError, InvalidInputError
 from proctoring_site.realtime import proctor_feed_publish, session_publish
 
+from .dashboard import risk_training
 from .models import IncidentVerdict, ProctorAction, SessionVerdict
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def incident_verdict_record(
     # full confidence).
     incident_review_status_set(incident=incident, review_status=verdict)
     logger.info("incident %s: verdict %s by user %s", incident.pk, verdict, reviewer.pk)
+    transaction.on_commit(risk_training.risk_training_schedule_if_due)
     return row
 
 

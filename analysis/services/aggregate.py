@@ -42,8 +42,6 @@ def observations_for(result: AnalysisResult, policy: dict[str, Any]) -> dict[str
         faces = result.face_count or 0
         bad_quality = bool(raw_labels & {"camera_obstructed", "low_quality"})
         values["no_face"] = True if "no_face" in labels else (False if faces else None)
-        if bad_quality and not faces:
-            values["no_face"] = None
         values["multiple_faces"] = "multiple_faces" in labels
         attention = result.raw.get("attention")
         values["looking_away"] = (
@@ -54,6 +52,11 @@ def observations_for(result: AnalysisResult, policy: dict[str, Any]) -> dict[str
             if "identity_mismatch" in labels
             else (False if result.identity_similarity is not None else None)
         )
+        if bad_quality:
+            # The quality gate says the analyzers cannot be trusted on this frame: it neither
+            # supports nor ends a face, attention or identity run.
+            for kind in ("no_face", "multiple_faces", "looking_away", "identity_mismatch"):
+                values[kind] = None
         values["camera_obstructed"] = "camera_obstructed" in labels
         values["low_quality"] = "low_quality" in labels
         return {

@@ -387,14 +387,15 @@ def test_black_and_covered_frames_are_obstructed_not_no_face(
         assert result.quality is not None and result.quality["obstructed"] is True
 
 
-def test_dim_frame_is_low_quality_and_still_finds_the_face(
+def test_dim_frame_is_lifted_and_judged_like_any_other(
     pipeline: FramePipeline,
 ) -> None:
     frame = cv2.imread(str(HOPPER))
     dim = (frame.astype(np.float32) * 0.4).astype(np.uint8)
     result = pipeline.analyze(_jpeg(dim))
-    assert "low_quality" in result.labels
     assert "dark" in result.quality["issues"]
+    assert result.quality["enhanced"] is True and result.quality["reliable"] is True
+    assert "low_quality" not in result.labels
     assert result.face_count == 1
     assert "no_face" not in result.labels
 

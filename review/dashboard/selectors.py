@@ -38,6 +38,7 @@ def sessions_for_triage(queryset: QuerySet | None = None) -> QuerySet:
 
 
 TRIAGE_ORDERING = [
+    F("risk_expected").desc(nulls_last=True),
     F("risk_score").desc(nulls_last=True),
     "-incident_high",
     "-incident_total",

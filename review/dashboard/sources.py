@@ -30,6 +30,9 @@ class Risk:
     contributions: list[dict[str, Any]] = field(default_factory=list)
     formula: str = ""
     updated_at: datetime | None = None
+    expected_violations: float | None = None
+    # {"kind": "learned", "version": 3, "ece": 0.04} or {"kind": "rules", "reason": "..."}
+    model: dict[str, Any] = field(default_factory=dict)
 
 
 NO_RISK = Risk(score=None, level="")
@@ -38,7 +41,13 @@ RISK_LEVELS = ("high", "medium", "low")
 
 def risk_annotate(queryset: QuerySet) -> QuerySet:
     """Add ``risk_score`` and ``risk_level`` (None when not scored) to a session queryset."""
-    return queryset.annotate(risk_score=F("risk__score"), risk_level=F("risk__level"))
+    # risk_expected (expected confirmed violations) sorts the list: it does not saturate.
+    return queryset.annotate(
+        risk_score=F("risk__score"),
+        risk_level=F("risk__level"),
+        risk_expected=F("risk__expected_violations"),
+        risk_uncertainty=F("risk__uncertainty"),
+    )
 
 
 def risk_for_session(session: Any) -> Risk:
@@ -59,6 +68,8 @@ def risk_for_session(session: Any) -> Risk:
         contributions=contributions,
         formula=explanation.get("formula", ""),
         updated_at=row.updated_at,
+        expected_violations=getattr(row, "expected_violations", None),
+        model=explanation.get("model") or {},
     )
 
 

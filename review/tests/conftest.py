@@ -30,3 +30,15 @@ def scenario(exam, candidate, other_candidate, start_session, django_capture_on_
             other_candidate=other_candidate,
             start_session=start_session,
         )
+
+
+@pytest.fixture(scope="session")
+def analyzed_frames():  # noqa: ANN201
+    """Real frame-pipeline results on the shared media under three capture conditions."""
+    from conftest import shared_media_dir
+    from review.tests.risk_verdicts import analyze_conditions
+
+    media = shared_media_dir()
+    if not (media / "MANIFEST.tsv").exists():
+        pytest.skip(f"shared media not found at {media} (set SHARED_MEDIA_DIR)")
+    return analyze_conditions(media)

@@ -333,6 +333,8 @@ const ENROLL_MESSAGES = {
   no_face: "No face was seen. Sit facing the camera, with your whole face in the picture, then try again.",
   face_not_usable: "Your face could not be seen clearly. Face the camera directly, in good light, then try again.",
   camera_obstructed: "The camera picture is too dark, too bright or covered. Uncover the camera and light your face, then try again.",
+  low_quality: "The picture is too dark, too bright or out of focus to recognise you. Light your face from the front and hold still, then try again.",
+  face_too_small: "Your face is too small in the picture. Sit closer to the camera, then try again.",
   no_speech: "Your voice was not heard. Read the sentence aloud in a normal voice, close to the microphone, then try again.",
 };
 

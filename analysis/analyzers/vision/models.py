@@ -8,6 +8,7 @@ enough. The creation lock makes concurrent first calls safe; the per-model locks
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Callable
 from importlib.util import find_spec
@@ -60,8 +61,18 @@ def _import_mediapipe() -> Any:
             pass
         else:
             SileroVAD(16000)
-    import mediapipe as mp  # heavy import, only in processes that analyze frames
-
+    # mediapipe.tasks imports TensorFlow (when installed) only for its API docs
+    # (``core/optional_dependencies.py`` falls back on ModuleNotFoundError): hiding it while
+    # MediaPipe loads keeps ~2 s and hundreds of MB of TensorFlow out of the web and worker
+    # processes. A process that already holds TensorFlow is left as it is.
+    hidden = "tensorflow" not in sys.modules
+    if hidden:
+        sys.modules["tensorflow"] = None  # type: ignore[assignment]
+    try:
+        import mediapipe as mp  # heavy import, only in processes that analyze frames
+    finally:
+        if hidden and sys.modules.get("tensorflow", 0) is None:
+            del sys.modules["tensorflow"]
     return mp
 
 

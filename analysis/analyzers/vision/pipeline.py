@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import cv2
@@ -29,11 +29,11 @@ from analysis.analyzers.vision.pose import (
     direction_from_keypoints,
     estimate_pose_and_gaze,
 )
-from analysis.analyzers.vision.quality import QualityThresholds, assess_quality
+from analysis.analyzers.vision.quality import QualityThresholds, gate
 
 logger = logging.getLogger(__name__)
 
-VERSION = "vision-pipeline-1"
+VERSION = "vision-pipeline-2"
 
 VERSIONS = {
     "pipeline": VERSION,
@@ -51,9 +51,35 @@ LABEL_IDENTITY_MISMATCH = "identity_mismatch"
 LABEL_CAMERA_OBSTRUCTED = "camera_obstructed"
 LABEL_LOW_QUALITY = "low_quality"
 
-# Gamma applied to dark (not black) frames before detection: lifts the shadows where a face in
-# a dim room sits, leaves highlights alone. A 256-entry lookup table costs ~0.2 ms.
-_DARK_GAMMA_LUT = np.array([((i / 255.0) ** 0.5) * 255 for i in range(256)], dtype=np.uint8)
+# The flags a frame the quality gate calls unreliable never raises (it says why instead).
+JUDGED_LABELS = {LABEL_NO_FACE, LABEL_MULTIPLE_FACES, LABEL_LOOKING_AWAY, LABEL_IDENTITY_MISMATCH}
+
+
+def upscale_low_resolution(
+    bgr: np.ndarray, min_side: int, max_factor: int
+) -> tuple[np.ndarray, int]:
+    """A frame whose shorter side is under ``min_side`` enlarged by an integer factor.
+
+    At 176x144 a webcam face is 25-55 px wide: the detectors find it, but the mesh and the
+    56-px identity rule refuse it. SFace still separates people on those faces once enlarged
+    (same person 0.79-0.96, strangers <= 0.22 on the shared media, docs/FAIRNESS.md).
+    """
+    shorter = min(bgr.shape[:2])
+    factor = min(max_factor, -(-min_side // shorter)) if shorter < min_side else 1
+    if factor <= 1:
+        return bgr, 1
+    return cv2.resize(bgr, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC), factor
+
+
+def _in_source_pixels(found: list[Face], factor: int) -> list[Face]:
+    if factor == 1:
+        return found
+    return [
+        replace(
+            face, x=face.x // factor, y=face.y // factor, w=face.w // factor, h=face.h // factor
+        )
+        for face in found
+    ]
 
 
 @dataclass(frozen=True)
@@ -82,6 +108,9 @@ class VisionConfig:
     # that came near the threshold (0.357) was two ~30 px faces (b02, d06).
     identity_min_face_px: int = 56
     enhance_dark: bool = True
+    # Frames with a shorter side under this are enlarged (x2, x3) before analysis.
+    upscale_min_side: int = 360
+    upscale_max_factor: int = 3
     faces: FaceDetectionConfig = field(default_factory=FaceDetectionConfig)
     attention: AttentionConfig = field(default_factory=AttentionConfig)
     quality: QualityThresholds = field(default_factory=QualityThresholds)
@@ -140,7 +169,7 @@ class FrameResult:
 @dataclass
 class EnrollmentResult:
     """Outcome of an enrollment. On refusal ``template`` is None and ``error_reason`` says why:
-    ``no_face``, ``multiple_faces``, ``camera_obstructed``, ``face_too_small``,
+    ``no_face``, ``multiple_faces``, ``camera_obstructed``, ``low_quality``, ``face_too_small``,
     ``face_not_usable`` (found but not alignable), ``no_images``, or a decode reason
     (``not_an_image``, ``truncated``...). ``image_index`` is the refused image's position."""
 
@@ -244,16 +273,17 @@ class FramePipeline:
         labels: set[str] = set()
 
         bad_quality = False
+        lifted = False
         if cfg.quality_enabled:
-            q = assess_quality(bgr, cfg.quality)
+            bgr, q = gate(bgr, cfg.quality, enhance=cfg.enhance_dark)
             result.quality = q.to_dict()
             if q.obstructed:
                 labels.add(LABEL_CAMERA_OBSTRUCTED)
             elif q.low_quality:
                 labels.add(LABEL_LOW_QUALITY)
-            bad_quality = bool(q.issues)
-            if cfg.enhance_dark and "dark" in q.issues:
-                bgr = cv2.LUT(bgr, _DARK_GAMMA_LUT)
+            bad_quality = not q.reliable
+            lifted = q.enhanced
+        bgr, upscale = upscale_low_resolution(bgr, cfg.upscale_min_side, cfg.upscale_max_factor)
         tock = time.perf_counter()
         timings["quality"] = (tock - tick) * 1000
         tick = tock
@@ -261,7 +291,13 @@ class FramePipeline:
         found: list[Face] = []
         if cfg.faces_enabled:
             found, result.second_opinion_used = detect_faces(bgr, cfg.faces)
-        result.faces = found
+        if lifted and not found and not bad_quality:
+            # A lifted dark frame shows faces well, but not small ones (d06 at 1/4 of the
+            # light): an empty one is too uncertain to call the candidate absent.
+            bad_quality = True
+            labels.add(LABEL_LOW_QUALITY)
+            result.quality = {**(result.quality or {}), "reliable": False, "low_quality": True}
+        result.faces = _in_source_pixels(found, upscale)
         result.face_count = len(found)
         if cfg.faces_enabled and not found and not bad_quality:
             # A black, covered, dark or blurred frame is reported as such, not as an absence.
@@ -307,6 +343,9 @@ class FramePipeline:
         timings["identity"] = (tock - tick) * 1000
         timings["total"] = (tock - start) * 1000
 
+        if bad_quality:
+            # What the analyzers measured stays in the result; the flags do not.
+            labels -= JUDGED_LABELS
         result.labels = sorted(labels)
         result.timings_ms = timings
         return result
@@ -364,7 +403,7 @@ class FramePipeline:
                     message=exc.message,
                     image_index=index,
                 )
-            q = assess_quality(bgr, self.config.quality)
+            bgr, q = gate(bgr, self.config.quality, enhance=self.config.enhance_dark)
             if q.obstructed:
                 return EnrollmentResult(
                     ok=False,
@@ -372,8 +411,17 @@ class FramePipeline:
                     message="The camera looks covered or black; uncover it and retake.",
                     image_index=index,
                 )
-            if self.config.enhance_dark and "dark" in q.issues:
-                bgr = cv2.LUT(bgr, _DARK_GAMMA_LUT)
+            if q.low_quality:
+                return EnrollmentResult(
+                    ok=False,
+                    error_reason="low_quality",
+                    message="The picture is too dark, bright or blurred to recognise a face; "
+                    "improve the light and retake.",
+                    image_index=index,
+                )
+            bgr, _ = upscale_low_resolution(
+                bgr, self.config.upscale_min_side, self.config.upscale_max_factor
+            )
             found, _ = detect_faces(bgr, self.config.faces)
             if not found:
                 return EnrollmentResult(

@@ -6,12 +6,13 @@ pipeline uses this stage to replace ``no_face`` with ``camera_obstructed`` / ``l
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import cv2
 import numpy as np
 
-VERSION = "quality-1"
+VERSION = "quality-2"
 
 # Measured on a copy scaled to this long side: the statistics then do not depend on the upload
 # resolution (the Laplacian variance in particular grows with resolution) and cost < 1 ms.
@@ -27,9 +28,20 @@ class QualityThresholds:
     thresholds sit well outside those ranges so no real photo is flagged.
     """
 
-    black_mean: float = 20.0  # lens covered or camera off: almost no light at all
-    uniform_std: float = 10.0  # a hand, tape or paper over the lens: one flat colour
+    black_mean: float = 8.0  # lens covered or camera off: almost no light at all
+    # A hand, tape or paper over the lens: one flat colour, i.e. a small spread both in grey
+    # levels and relative to the brightness (a dim room at 1/8 of the light keeps its relative
+    # spread: std/mean ~0.3-0.7 on the shared photos, a covered lens < 0.1).
+    uniform_std: float = 10.0
+    uniform_relative_std: float = 0.15
     dark_mean: float = 40.0
+    # A dark frame is lifted by a gamma curve that takes its mean towards this level (gamma at
+    # least ``min_gamma``; highlights never clip, unlike a linear gain on a frame with a lamp
+    # or a white shirt in it) and measured again; below ``dark_floor_mean`` it is not trusted
+    # whatever the lift gives.
+    enhance_target_mean: float = 110.0
+    min_gamma: float = 0.3
+    dark_floor_mean: float = 10.0
     bright_mean: float = 220.0
     saturated_fraction: float = 0.5  # half the pixels clipped: pointed at a light/window
     blur_laplacian_var: float = 25.0
@@ -43,10 +55,16 @@ class QualityResult:
     saturated_fraction: float
     obstructed: bool
     issues: list[str]  # subset of: black, uniform, dark, overexposed, blurred
+    # A dark frame the pipeline lifted (``gate``) and found usable after the lift: the
+    # analyzers then judge it like any other frame.
+    enhanced: bool = False
+    reliable: bool | None = None  # None: not gated (plain ``assess_quality``)
 
     @property
     def low_quality(self) -> bool:
-        return not self.obstructed and bool(self.issues)
+        if self.obstructed:
+            return False
+        return (not self.reliable) if self.reliable is not None else bool(self.issues)
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -73,7 +91,7 @@ def assess_quality(
     issues: list[str] = []
     if brightness < t.black_mean:
         issues.append("black")
-    if contrast < t.uniform_std:
+    if contrast < t.uniform_std and contrast < t.uniform_relative_std * max(brightness, 1.0):
         issues.append("uniform")
     obstructed = bool(issues)
     if not obstructed:
@@ -91,3 +109,29 @@ def assess_quality(
         obstructed=obstructed,
         issues=issues,
     )
+
+
+def gate(
+    image_bgr: np.ndarray, thresholds: QualityThresholds | None = None, *, enhance: bool = True
+) -> tuple[np.ndarray, QualityResult]:
+    """The quality gate: the image the analyzers should see and whether to trust them on it.
+
+    A covered camera, an overexposed or blurred frame is unreliable: the pipeline then says
+    ``camera_obstructed`` / ``low_quality`` and raises no other flag. A dark frame (not black)
+    is lifted by a gamma curve and measured again; it is reliable when the lifted copy has no
+    issue left and the original was not darker than ``dark_floor_mean``. On the shared photos
+    that keeps frontal faces usable down to 1/4 of the light (see docs/FAIRNESS.md).
+    """
+    t = thresholds or QualityThresholds()
+    q = assess_quality(image_bgr, t)
+    if q.obstructed or q.issues != ["dark"] or not enhance:
+        q.reliable = not q.issues
+        return image_bgr, q
+    gamma = math.log(t.enhance_target_mean / 255.0) / math.log(max(q.brightness, 1.0) / 255.0)
+    gamma = min(1.0, max(t.min_gamma, gamma))
+    table = np.array([((i / 255.0) ** gamma) * 255 for i in range(256)], dtype=np.uint8)
+    lifted = cv2.LUT(image_bgr, table)
+    after = assess_quality(lifted, t)
+    q.enhanced = True
+    q.reliable = not after.issues and q.brightness >= t.dark_floor_mean
+    return lifted, q
