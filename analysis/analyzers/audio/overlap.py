@@ -12,8 +12,8 @@ periods, but two cascaded filters (periods T1 and T2) can (de Cheveigne's joint 
 One voice: ``single`` is already small when voiced, and large (with ``double`` large too) in
 unvoiced sounds and noise. Two voices: ``single`` stays large while ``double`` falls well below
 it. Frames with ``single > single_min``, ``double < double_max`` and ``double < gain *
-single`` are overlap frames; the pipeline counts them inside the VAD's speech. Both residuals
-come from one autocorrelation per frame, so the pair search is lookups, not filtering.
+single``, inside the VAD's speech and in runs of ``min_run`` hops, are overlap frames. Both
+residuals come from one autocorrelation per frame, so the pair search is lookups, not filtering.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ class OverlapRules:
     single_min: float = 0.25
     double_max: float = 0.25
     gain: float = 0.4
+    min_run: int = 3
+    max_gap: int = 1
 
 
 def _pair_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -99,8 +101,30 @@ def overlap_frames(
     pcm: np.ndarray, speech: np.ndarray, rules: OverlapRules | None = None
 ) -> np.ndarray:
     """Per 32 ms hop: True where two concurrent pitches are heard inside ``speech`` (a boolean
-    mask over the same hops, e.g. Silero probability >= threshold)."""
+    mask over the same hops, e.g. Silero probability >= threshold), in runs that last
+    (:func:`lasting`)."""
     rules = rules or OverlapRules()
+    return lasting(_two_pitch_hops(pcm, speech, rules), rules.min_run, rules.max_gap)
+
+
+def lasting(mask: np.ndarray, min_run: int, max_gap: int = 1) -> np.ndarray:
+    """Keep only runs of at least ``min_run`` True hops (bridging gaps of up to ``max_gap``
+    False hops): one voice gives isolated two-pitch hops (a pitch jump, a plosive), two voices
+    give them in a row."""
+    mask = np.asarray(mask, dtype=bool)
+    out = np.zeros_like(mask)
+    hits = np.flatnonzero(mask)
+    if hits.size == 0:
+        return out
+    # Split the hits where the gap between two of them exceeds max_gap.
+    breaks = np.flatnonzero(np.diff(hits) > max_gap + 1)
+    for run in np.split(hits, breaks + 1):
+        if len(run) >= min_run:
+            out[run] = True
+    return out
+
+
+def _two_pitch_hops(pcm: np.ndarray, speech: np.ndarray, rules: OverlapRules) -> np.ndarray:
     speech = np.asarray(speech, dtype=bool)
     single, double = residuals(pcm, speech, rules.single_min)
     n = min(len(single), len(speech))
