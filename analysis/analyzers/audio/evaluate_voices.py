@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import MediaError
 from . import mixtures, voices
 from .decode import SAMPLE_RATE
 from .pipeline import AudioConfig, AudioPipeline, AudioResult
@@ -193,14 +194,17 @@ def collect(
             results, ms = _analyze(pipeline, case.pcm, None)
             second = None if len(case.voices) < 2 else (case.second_voice_at_s or 0.0)
             traces.append(Trace(table, case.condition, case.name, results, second, ms_per_chunk=ms))
-    enrolled = {
-        name: pipeline.enroll(pcm[: _enrollment_cut(pcm)]) for name, pcm in all_voices.items()
-    }
+    enrolled: dict[str, np.ndarray] = {}
+    for name, pcm in all_voices.items():
+        try:
+            enrolled[name] = pipeline.enroll(pcm[: _enrollment_cut(pcm)])
+        except MediaError:
+            log(f"{name}: too little speech in 40 % of the recording to enroll; not a candidate")
     if "enrolled" not in parts:
         return traces, enrolled
     log("enrolled: candidate alone, another voice alone, both taking turns")
     names = sorted(all_voices)
-    for a in names:
+    for a in sorted(enrolled):
         own = all_voices[a][_enrollment_cut(all_voices[a]) :]
         lead = mixtures.loop(own, 20.0)
         alone = np.concatenate([lead, mixtures.loop(own, 10.0, 3.1)])

@@ -56,12 +56,12 @@ class AudioConfig:
     # than overlap_single_min of, that two unrelated periods cancel below overlap_double_max
     # and below overlap_gain times the single residual, in runs of overlap_min_run hops (gaps
     # of one hop bridged). A chunk with overlap_min_s of such hops holds overlapping speech
-    # (0.09 s: one such run). Chosen on the mixtures of docs/ANALYZERS.md.
+    # (0.13 s: 4 hops, more than one short run). Chosen on the mixtures of docs/ANALYZERS.md.
     overlap_single_min: float = 0.25
     overlap_double_max: float = 0.25
     overlap_gain: float = 0.4
     overlap_min_run: int = 3
-    overlap_min_s: float = 0.09
+    overlap_min_s: float = 0.13
     # Overlap is counted in the densest overlap_span_s of the audio (the whole of a 5 s chunk),
     # so sporadic hops over a long recording do not add up to an overlap that lasts.
     overlap_span_s: float = 5.0
