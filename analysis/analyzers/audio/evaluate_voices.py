@@ -269,17 +269,25 @@ def print_sweep(traces: list[Trace], enrolled: dict[str, np.ndarray]) -> None:
     """Found rate (two-voice cases, chunks and streams) and false alarms (every table) over a
     grid of the thresholds."""
     print("\n### Threshold sweep\n")
-    print("| cluster_distance | min_centroid_distance | overlap_min_s | found | false alarms |")
-    print("|---|---|---|---|---|")
+    print(
+        "| cluster_distance | min_centroid_distance | min_voice_windows | overlap_min_s "
+        "| found | false alarms |"
+    )
+    print("|---|---|---|---|---|---|")
     for distance in (0.25, 0.30, 0.35):
-        for centroid in (0.20, 0.25, 0.30, 0.35):
-            for overlap_s in (0.09, 0.19, 0.29):
-                rules = voices.VoiceRules(cluster_distance=distance, min_centroid_distance=centroid)
-                found, alarms = _totals(score(traces, enrolled, rules, overlap_s))
-                print(
-                    f"| {distance:.2f} | {centroid:.2f} | {overlap_s:.2f} | "
-                    f"{100 * found:.1f} % | {alarms} |"
-                )
+        for centroid in (0.15, 0.20, 0.25):
+            for windows in (2, 3):
+                for overlap_s in (0.09, 0.13, 0.19):
+                    rules = voices.VoiceRules(
+                        cluster_distance=distance,
+                        min_centroid_distance=centroid,
+                        min_voice_windows=windows,
+                    )
+                    found, alarms = _totals(score(traces, enrolled, rules, overlap_s))
+                    print(
+                        f"| {distance:.2f} | {centroid:.2f} | {windows} | {overlap_s:.2f} | "
+                        f"{100 * found:.1f} % | {alarms} |"
+                    )
 
 
 def main(argv: list[str] | None = None) -> None:
