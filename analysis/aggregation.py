@@ -10,7 +10,8 @@ audio chunk, whether the kind was seen (True), checked and not seen (False) or n
 - windowed kinds (several faces): ``min_items`` positives among the last ``window`` judged
   frames;
 - voice kinds (background voice, several voices): consecutive positive chunks whose speech adds
-  up to ``min_s`` seconds.
+  up to ``min_s`` seconds. A chunk judged over the session's recent audio also names the earlier
+  chunks where the other voice spoke (``Observation.related``); they join the evidence.
 
 A qualifying run yields an :class:`Opened` action (the database layer creates the incident, or
 merges it into a recent one of the same kind); later positives of the same run yield
@@ -96,6 +97,8 @@ class Observation:
     ref: dict[str, Any]  # evidence reference, e.g. {"type": "frame", "id": 12}
     end: datetime | None = None  # end of an audio chunk; a frame is an instant
     weight_s: float = 0.0  # seconds of speech in an audio chunk
+    # Earlier items that show the same thing (the chunks where the other voice spoke before).
+    related: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def until(self) -> datetime:
@@ -220,6 +223,7 @@ def _join_run(
     counts towards opening one."""
     state.run_items += 1
     state.run_weight_s += obs.weight_s
+    related = [ref for ref in obs.related if ref != obs.ref and ref not in state.run_refs]
     if state.incident_id is not None:
         state.incident_positives += 1
         state.incident_judged += 1
@@ -228,12 +232,12 @@ def _join_run(
                 kind,
                 state.incident_id,
                 until,
-                [obs.ref],
+                [*related, obs.ref],
                 state.incident_positives,
                 state.incident_judged,
             )
         )
-    state.run_refs.append(obs.ref)
+    state.run_refs.extend([*related, obs.ref])
     return _qualify(kind, state, rule)
 
 

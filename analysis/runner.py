@@ -189,18 +189,40 @@ def frame_analyze(
     )
 
 
+@dataclass(frozen=True)
+class RecentChunk:
+    """An earlier audio chunk of the session: its media id, seconds before the chunk being
+    analyzed, and its stored window embeddings (``AudioResult.window_embeddings``)."""
+
+    media_id: int | None
+    seconds_before: float
+    window_embeddings: list[str]
+
+
 def audio_analyze(
-    data: bytes, *, policy: dict[str, Any], voice_template: list[float] | None
+    data: bytes,
+    *,
+    policy: dict[str, Any],
+    voice_template: list[float] | None,
+    recent: list[RecentChunk] | None = None,
 ) -> ItemAnalysis:
-    """Run the audio pipeline on one WAV chunk; never raises on bad media."""
+    """Run the audio pipeline on one WAV chunk; never raises on bad media.
+
+    With ``recent`` (the session's chunks of the last ``ANALYSIS_VOICE_WINDOW_S``), voices are
+    also judged over that window: the chunk is labelled when a voice other than the main one
+    (the candidate's, when enrolled) speaks in it, and ``raw["session_voices"]`` names the
+    earlier chunks where that voice spoke (the incident's evidence).
+    """
     started = time.perf_counter()
     pipeline = audio_pipeline_for(policy)
     enrolled = np.asarray(voice_template, dtype=np.float32) if voice_template else None
     result = pipeline.analyze_wav(
         data, enrolled_voice=enrolled, max_seconds=settings.ANALYSIS_AUDIO_MAX_SECONDS
     )
-    elapsed = (time.perf_counter() - started) * 1000
     raw = result.to_dict()
+    if result.ok and recent is not None and policy_allows(policy, "multiple_voices"):
+        _judge_session_voices(result, raw, recent, enrolled)
+    elapsed = (time.perf_counter() - started) * 1000
     if not result.ok:
         return ItemAnalysis(
             ok=False,
@@ -226,6 +248,43 @@ def audio_analyze(
             "loudness_dbfs": result.loudness_dbfs,
         },
     )
+
+
+def _judge_session_voices(
+    result: Any, raw: dict[str, Any], recent: list[RecentChunk], enrolled: np.ndarray | None
+) -> None:
+    """Voices over the recent window (analyzers/audio/voices.py); updates ``result.labels``
+    and records the judgement in ``raw``."""
+    from analysis.analyzers.audio import voices
+
+    current = voices.ChunkWindows(None, 0.0, voices.decode_embeddings(result.window_embeddings))
+    if not len(current.embeddings):
+        return
+    chunks = [
+        voices.ChunkWindows(
+            chunk.media_id, -chunk.seconds_before, voices.decode_embeddings(chunk.window_embeddings)
+        )
+        for chunk in recent
+        if chunk.seconds_before < settings.ANALYSIS_VOICE_WINDOW_S
+    ]
+    session = voices.judge(
+        [*chunks, current],
+        voices.VoiceRules(window_s=settings.ANALYSIS_VOICE_WINDOW_S),
+        enrolled,
+    )
+    session_labels = voices.chunk_labels(session, None, enrolled is not None)
+    if session_labels:
+        result.speaker_count = max(result.speaker_count, session.voices, 2)
+    labels = set(result.labels) | session_labels
+    if enrolled is not None and "multiple_voices" in labels:
+        labels.discard("background_voice")
+    result.labels = sorted(labels)
+    raw["labels"] = result.labels
+    raw["session_voices"] = {
+        "voices": session.voices,
+        "chunks": len(chunks) + 1,
+        "other_voice_media": [key for key in session.other_voice_chunks if key is not None],
+    }
 
 
 def face_enroll(images: list[bytes]) -> FaceEnrollment:

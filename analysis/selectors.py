@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Avg, Count, Max, Q, QuerySet
@@ -10,7 +10,7 @@ from django.db.models import Avg, Count, Max, Q, QuerySet
 from accounts.models import User
 from exams.selectors import session_for_user
 
-from .models import AnalysisResult, ResultLabel, ResultStatus, SessionRisk
+from .models import AnalysisResult, MediaKind, ResultLabel, ResultStatus, SessionRisk
 
 
 def results_for_user(
@@ -104,3 +104,24 @@ def analysis_health() -> dict[str, Any]:
     )
     summary = pending.aggregate(items=Count("pk"), oldest_lease=Min("analysis_leased_at"))
     return {"pending_media": summary["items"], "oldest_lease": summary["oldest_lease"]}
+
+
+def recent_voice_windows(
+    *, session_id: Any, before: datetime, window_s: float
+) -> list[tuple[int | None, datetime, list[str]]]:
+    """The session's audio chunks with speech captured in the ``window_s`` before ``before``,
+    oldest first: ``(media id, captured_at, encoded window embeddings)`` for the voice judgement
+    over the session's recent audio."""
+    rows = (
+        AnalysisResult.objects.filter(
+            session_id=session_id,
+            kind=MediaKind.AUDIO,
+            status=ResultStatus.OK,
+            speaker_count__gte=1,
+            captured_at__gt=before - timedelta(seconds=window_s),
+            captured_at__lt=before,
+        )
+        .order_by("captured_at", "pk")
+        .values_list("media_id", "captured_at", "raw__window_embeddings")
+    )
+    return [(media_id, at, list(encoded or [])) for media_id, at, encoded in rows]

@@ -44,7 +44,7 @@ def main() -> None:
     import numpy as np
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from analysis.analyzers.audio import AudioPipeline, decode_wav, ge2e, vad
+    from analysis.analyzers.audio import AudioPipeline, decode_wav, ge2e, vad, voices
 
     root = Path(__file__).resolve().parents[1]
     media = Path(args.media or os.environ.get("SHARED_MEDIA_DIR", root.parent / "shared" / "media"))
@@ -95,13 +95,21 @@ def main() -> None:
 
     def run(pcm: np.ndarray) -> dict[str, float]:
         step = int(args.chunk_s * 16000)
-        vad_ms = embed_ms = 0.0
+        vad_ms = embed_ms = overlap_ms = session_ms = 0.0
         chunks = with_speech = 0
+        # The worker also judges voices over the session's last minute (voices.py).
+        history = voices.VoiceHistory()
         start = time.perf_counter()
         for i in range(0, len(pcm), step):
             result = pipeline.analyze(pcm[i : i + step])
             vad_ms += result.timings_ms["vad"]
             embed_ms += result.timings_ms["embed"]
+            overlap_ms += result.timings_ms["overlap"]
+            t_session = time.perf_counter()
+            emb = voices.decode_embeddings(result.window_embeddings)
+            if len(emb):
+                history.add(voices.ChunkWindows(i, i / 16000, emb))
+            session_ms += (time.perf_counter() - t_session) * 1000.0
             chunks += 1
             with_speech += result.speech
         wall = time.perf_counter() - start
@@ -112,6 +120,8 @@ def main() -> None:
             "rtf": audio_s / wall,
             "vad_ms": vad_ms,
             "embed_ms": embed_ms,
+            "overlap_ms": overlap_ms,
+            "session_ms": session_ms,
             "chunks": chunks,
             "chunks_with_speech": with_speech,
         }
@@ -134,13 +144,17 @@ def main() -> None:
     )
     print(
         f"{'audio':22} {'seconds':>8} {'chunks':>7} {'w/speech':>8} {'wall s':>7} "
-        f"{'VAD ms':>8} {'GE2E ms':>8} {'x real time':>11}"
+        f"{'VAD ms':>8} {'GE2E ms':>8} {'overlap ms':>10} {'voices ms':>9} {'x real time':>11}"
+        f" {'ms per 5 s':>10}"
     )
     for name, r in results.items():
+        per_5s = r["wall_s"] * 1000.0 / (r["audio_s"] / 5.0)
         print(
             f"{name:22} {r['audio_s']:8.1f} {r['chunks']:7d} {r['chunks_with_speech']:8d} "
-            f"{r['wall_s']:7.2f} {r['vad_ms']:8.0f} {r['embed_ms']:8.0f} {r['rtf']:11.1f}"
+            f"{r['wall_s']:7.2f} {r['vad_ms']:8.0f} {r['embed_ms']:8.0f} {r['overlap_ms']:10.0f} "
+            f"{r['session_ms']:9.0f} {r['rtf']:11.1f} {per_5s:10.1f}"
         )
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"encoder: {ge2e.GE2EEncoder.VERSION}; target: >= 100x on typical exam audio")
 
 

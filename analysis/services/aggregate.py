@@ -67,6 +67,8 @@ def observations_for(result: AnalysisResult, policy: dict[str, Any]) -> dict[str
     duration = float(result.raw.get("duration_s") or 0.0)
     speech_s = sum(end - start for start, end in result.raw.get("speech_segments") or [])
     end = result.captured_at + timedelta(seconds=duration)
+    earlier = (result.raw.get("session_voices") or {}).get("other_voice_media") or []
+    related = [{"type": MediaKind.AUDIO, "id": media_id} for media_id in earlier]
     return {
         kind: Observation(
             at=result.captured_at,
@@ -74,10 +76,33 @@ def observations_for(result: AnalysisResult, policy: dict[str, Any]) -> dict[str
             ref=ref,
             end=end,
             weight_s=speech_s or duration,
+            related=related if kind in labels else [],
         )
         for kind in AUDIO_KINDS
         if policy_allows(policy, kind)
     }
+
+
+def _voice_window_media(result: AnalysisResult) -> tuple[set[int], set[int]]:
+    """Speech chunks of the session the voice judgement may still name as evidence (captured
+    within ``ANALYSIS_VOICE_WINDOW_S`` before this chunk: held), and older ones (released)."""
+    if result.kind != MediaKind.AUDIO:
+        return set(), set()
+    cutoff = result.captured_at - timedelta(seconds=settings.ANALYSIS_VOICE_WINDOW_S)
+    speech = AnalysisResult.objects.filter(
+        session_id=result.session_id,
+        kind=MediaKind.AUDIO,
+        speaker_count__gte=1,
+        media__isnull=False,
+        media__file_deleted_at__isnull=True,
+        media__is_evidence=False,
+        captured_at__lte=result.captured_at,
+    ).exclude(pk=result.pk)
+    held = set(speech.filter(captured_at__gt=cutoff).values_list("media_id", flat=True))
+    old = set(speech.filter(captured_at__lte=cutoff).values_list("media_id", flat=True))
+    if (result.speaker_count or 0) >= 1 and result.media_id is not None:
+        held.add(result.media_id)
+    return held, old
 
 
 def _evidence_summary(kind: str, evidence: list[dict[str, Any]]) -> dict[str, Any]:
@@ -127,7 +152,8 @@ def _open(
         positives = int(target.details.get("positives", 0)) + action.positives
         # At least one negative item separated the two runs.
         judged = int(target.details.get("judged", 0)) + action.judged + 1
-        evidence = [*target.evidence, *action.evidence]
+        new_evidence = [ref for ref in action.evidence if ref not in target.evidence]
+        evidence = [*target.evidence, *new_evidence]
         incident = incident_update(
             incident=target,
             ended_at=max(target.ended_at or action.ended_at, action.ended_at),
@@ -138,7 +164,7 @@ def _open(
                 "merged_runs": int(target.details.get("merged_runs", 1)) + 1,
                 **_evidence_summary(action.kind, evidence),
             },
-            add_evidence=action.evidence,
+            add_evidence=new_evidence,
         )
     else:
         positives, judged = action.positives, action.judged
@@ -176,7 +202,9 @@ def _extend(session: ExamSession, state: KindState, action: aggregation.Extended
     _mark_evidence(action.evidence)
     # The state's counters started from the incident's totals (attach_incident), so they are
     # the incident's totals now.
-    evidence = [*incident.evidence, *action.evidence]
+    # A chunk judged over the session's recent audio may name chunks already in the evidence.
+    new_evidence = [ref for ref in action.evidence if ref not in incident.evidence]
+    evidence = [*incident.evidence, *new_evidence]
     incident_update(
         incident=incident,
         ended_at=max(incident.ended_at or action.ended_at, action.ended_at),
@@ -186,7 +214,7 @@ def _extend(session: ExamSession, state: KindState, action: aggregation.Extended
             "judged": max(action.judged, action.positives),
             **_evidence_summary(action.kind, evidence),
         },
-        add_evidence=action.evidence,
+        add_evidence=new_evidence,
     )
 
 
@@ -207,6 +235,8 @@ def result_aggregate(*, result: AnalysisResult) -> list[Incident]:
     released: set[int] = set()
     if result.media_id is not None:
         released.add(result.media_id)
+    voice_held, voice_released = _voice_window_media(result)
+    released |= voice_released
     rows = {
         row.kind: row
         for row in AggregationState.objects.filter(session=session, kind__in=list(observations))
@@ -242,6 +272,7 @@ def result_aggregate(*, result: AnalysisResult) -> list[Incident]:
         AggregationState.objects.bulk_update(changed, ["state", "updated_at"])
     # Kinds this item did not touch may still hold media of this session's pending runs.
     held |= pending_media_ids(session, exclude_kinds=list(observations))
+    held |= voice_held
     media_release(session=session, media_ids=released, held=held)
     return touched
 

@@ -21,6 +21,7 @@ from analysis.models import (
     ResultStatus,
 )
 from analysis.runner import ItemAnalysis
+from analysis.selectors import recent_voice_windows
 
 from .aggregate import result_aggregate, session_aggregation_reset
 from .retention import media_release, session_media_finalize
@@ -49,8 +50,18 @@ def _analysis_for(media: MediaItem, data: bytes) -> ItemAnalysis:
             face_template=_template(session.pk, Enrollment.Kind.FACE),
             check_identity=_identity_due(session, policy),
         )
+    window_s = settings.ANALYSIS_VOICE_WINDOW_S
+    recent = [
+        runner.RecentChunk(media_id, (media.captured_at - at).total_seconds(), encoded)
+        for media_id, at, encoded in recent_voice_windows(
+            session_id=session.pk, before=media.captured_at, window_s=window_s
+        )
+    ]
     return runner.audio_analyze(
-        data, policy=policy, voice_template=_template(session.pk, Enrollment.Kind.VOICE)
+        data,
+        policy=policy,
+        voice_template=_template(session.pk, Enrollment.Kind.VOICE),
+        recent=recent,
     )
 
 

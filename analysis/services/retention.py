@@ -85,4 +85,9 @@ def session_media_finalize(*, session: Any) -> int:
         return 0  # the worker still has items of this session to analyze
     held = pending_media_ids(session)
     AggregationState.objects.filter(session=session).delete()
-    return media_release(session=session, media_ids=held)
+    # Speech chunks the voice judgement held for its window (aggregate._voice_window_media) can
+    # no longer become evidence either.
+    audio = MediaItem.objects.filter(
+        session=session, kind=MediaKind.AUDIO, is_evidence=False, file_deleted_at__isnull=True
+    ).values_list("pk", flat=True)
+    return media_release(session=session, media_ids=held | set(audio))

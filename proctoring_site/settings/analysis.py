@@ -33,6 +33,10 @@ ANALYSIS_KEEP_FAILED_MEDIA = env_bool("ANALYSIS_KEEP_FAILED_MEDIA", False)
 # template.
 ANALYSIS_KEEP_ENROLLMENT_FRAMES = env_bool("ANALYSIS_KEEP_ENROLLMENT_FRAMES", True)
 
+# Voices are judged over the session's audio of the last this many seconds (the chunks' GE2E
+# windows clustered together), so two people taking turns across 5 s chunks are counted.
+ANALYSIS_VOICE_WINDOW_S = env_float("ANALYSIS_VOICE_WINDOW_S", 60.0)
+
 # Two incidents of the same kind closer than this (seconds) are merged into one.
 ANALYSIS_MERGE_GAP_S = env_float("ANALYSIS_MERGE_GAP_S", 10.0)
 

@@ -2,8 +2,10 @@
 
 Stages: Silero VAD over the whole chunk (cheap), loudness, and only where the VAD found speech
 the GE2E speaker encoder (expensive), whose window embeddings are clustered to count voices and
-compared with the candidate's enrolled voice. Typical exam audio is mostly quiet, so most chunks
-never reach the encoder.
+compared with the candidate's enrolled voice, and the pitch-cancellation overlap detector
+(``overlap.py``: two people talking at once). Typical exam audio is mostly quiet, so most chunks
+never reach the encoder. The window embeddings are returned (``window_embeddings``) so the
+caller can judge voices over the session's last minute (``voices.py``), not one chunk alone.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from ..errors import MediaError
-from . import ge2e, vad
+from . import ge2e, overlap, vad, voices
 from .decode import SAMPLE_RATE, decode_wav
 
-PIPELINE_VERSION = "audio-1"
+PIPELINE_VERSION = "audio-2"
 _DBFS_FLOOR = -120.0  # digital silence: a finite number keeps results JSON-serialisable
 
 
@@ -50,9 +52,30 @@ class AudioConfig:
     # background_level_db or more below the chunk's loud speech level.
     background_level_db: float = 12.0
     background_min_run_s: float = 0.7
+    # Two voices at once (overlap.py): 32 ms hops of speech that one pitch period leaves more
+    # than overlap_single_min of, that two unrelated periods cancel below overlap_double_max
+    # and below overlap_gain times the single residual, in runs of overlap_min_run hops (gaps
+    # of one hop bridged). A chunk with overlap_min_s of such hops holds overlapping speech
+    # (0.13 s: 4 hops, more than one short run). Chosen on the mixtures of docs/ANALYZERS.md.
+    overlap_single_min: float = 0.25
+    overlap_double_max: float = 0.25
+    overlap_gain: float = 0.4
+    overlap_min_run: int = 3
+    overlap_min_s: float = 0.13
+    # Overlap is counted in the densest overlap_span_s of the audio (the whole of a 5 s chunk),
+    # so sporadic hops over a long recording do not add up to an overlap that lasts.
+    overlap_span_s: float = 5.0
     # Accommodations: turn voice checks off for one candidate (e.g. one who reads aloud).
     count_voices: bool = True
     check_background_voice: bool = True
+
+    def overlap_rules(self) -> overlap.OverlapRules:
+        return overlap.OverlapRules(
+            single_min=self.overlap_single_min,
+            double_max=self.overlap_double_max,
+            gain=self.overlap_gain,
+            min_run=self.overlap_min_run,
+        )
 
     def segment_rules(self) -> vad.SegmentRules:
         return vad.SegmentRules(
@@ -81,6 +104,13 @@ class AudioResult:
     speaker_count: int = 0
     background_voice: bool = False
     enrolled_similarity: float | None = None
+    # Seconds of speech where two pitches are heard at once, in the densest 5 s
+    # (AudioConfig.overlap_span_s); 0 when the check is off.
+    overlap_s: float = 0.0
+    # Each GE2E window's span in the chunk ([start_s, end_s] of the speech it covers) and its
+    # embedding (voices.encode_embeddings: float16, base64), for judging the session's voices.
+    window_spans: list[list[float]] = field(default_factory=list)
+    window_embeddings: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
@@ -92,6 +122,29 @@ class AudioResult:
 
 def _dbfs(value: float) -> float:
     return max(_DBFS_FLOOR, 20.0 * float(np.log10(value))) if value > 0 else _DBFS_FLOOR
+
+
+def _window_spans(segments: list[tuple[float, float]], starts: list[int]) -> list[list[float]]:
+    """Where each window (sample offsets into the concatenated speech) lies in the chunk."""
+    win_s = ge2e.PARTIAL_FRAMES * ge2e.HOP / SAMPLE_RATE
+    bounds = np.cumsum([0.0] + [e - s for s, e in segments])
+
+    def chunk_time(offset_s: float) -> float:
+        k = int(np.clip(np.searchsorted(bounds, offset_s, side="right") - 1, 0, len(segments) - 1))
+        return min(segments[k][1], segments[k][0] + offset_s - bounds[k])
+
+    return [
+        [round(chunk_time(s / SAMPLE_RATE), 3), round(chunk_time(s / SAMPLE_RATE + win_s), 3)]
+        for s in starts
+    ]
+
+
+def _densest(mask: np.ndarray, span_s: float) -> int:
+    """Most True hops in any ``span_s`` of the mask (all of them in shorter audio)."""
+    span = max(1, round(span_s / vad.WINDOW_S))
+    if len(mask) <= span:
+        return int(mask.sum())
+    return int(np.convolve(mask.astype(np.int32), np.ones(span, np.int32), "valid").max())
 
 
 def _longest_run(mask: np.ndarray) -> int:
@@ -140,8 +193,11 @@ class AudioPipeline:
         """Analyze float32 mono 16 kHz samples in [-1, 1].
 
         Labels: ``speech`` when the VAD finds a speech segment; ``multiple_voices`` when two or
-        more distinct voices are heard; ``background_voice`` when speech does not match
-        ``enrolled_voice`` (if given) or a quieter voice continues behind the main one.
+        more distinct voices are heard in the chunk (two clusters of windows, or two pitches at
+        once for ``overlap_min_s``); ``background_voice`` when a quieter voice continues behind
+        the main one, or when the speech does not match ``enrolled_voice``. With an enrolled
+        voice, another voice while the candidate also speaks is ``multiple_voices``, and
+        ``background_voice`` only when the candidate is silent.
         """
         cfg = self.config
         versions = self.versions()
@@ -170,7 +226,8 @@ class AudioPipeline:
             versions=versions,
         )
 
-        embed_ms = 0.0
+        embed_ms = overlap_ms = 0.0
+        foreign_present = candidate_present = False
         if segments:
             result.speaker_count = 1
             speech = np.concatenate(
@@ -180,13 +237,35 @@ class AudioPipeline:
                 cfg.count_voices or cfg.check_background_voice
             ):
                 t1 = time.perf_counter()
-                embeddings = ge2e.get_encoder().embed_windows(
-                    speech, self._window_starts(speech.size)
-                )
+                starts = self._window_starts(speech.size)
+                embeddings = ge2e.get_encoder().embed_windows(speech, starts)
                 embed_ms = (time.perf_counter() - t1) * 1000.0
-                self._judge_voices(result, embeddings, enrolled_voice)
-            if cfg.check_background_voice and self._quiet_voice_behind(pcm, probs):
+                result.window_spans = _window_spans(segments, starts)
+                result.window_embeddings = voices.encode_embeddings(embeddings)
+                foreign_present, candidate_present = self._judge_voices(
+                    result, embeddings, enrolled_voice
+                )
+            quiet_voice = cfg.check_background_voice and self._quiet_voice_behind(pcm, probs)
+            if quiet_voice:
                 result.background_voice = True
+                result.speaker_count = max(result.speaker_count, 2)
+            if cfg.count_voices:
+                t2 = time.perf_counter()
+                hops = overlap.overlap_frames(
+                    pcm, probs >= cfg.speech_threshold, cfg.overlap_rules()
+                )
+                overlap_ms = (time.perf_counter() - t2) * 1000.0
+                result.overlap_s = round(_densest(hops, cfg.overlap_span_s) * vad.WINDOW_S, 3)
+                if result.overlap_s >= cfg.overlap_min_s:
+                    result.speaker_count = max(result.speaker_count, 2)
+            if (
+                enrolled_voice is not None
+                and candidate_present
+                and (foreign_present or quiet_voice or result.overlap_s >= cfg.overlap_min_s)
+            ):
+                # The candidate speaks and someone else too: that is several voices, not a
+                # voice in the background while the candidate is silent.
+                result.background_voice = False
                 result.speaker_count = max(result.speaker_count, 2)
 
         labels = set()
@@ -197,7 +276,11 @@ class AudioPipeline:
         if cfg.check_background_voice and result.background_voice:
             labels.add("background_voice")
         result.labels = sorted(labels)
-        result.timings_ms = {"vad": round(vad_ms, 2), "embed": round(embed_ms, 2)}
+        result.timings_ms = {
+            "vad": round(vad_ms, 2),
+            "embed": round(embed_ms, 2),
+            "overlap": round(overlap_ms, 2),
+        }
         return result
 
     def enroll(self, pcm: np.ndarray) -> np.ndarray:
@@ -237,7 +320,9 @@ class AudioPipeline:
 
     def _judge_voices(
         self, result: AudioResult, embeddings: np.ndarray, enrolled: np.ndarray | None
-    ) -> None:
+    ) -> tuple[bool, bool]:
+        """Count voices in the chunk; with an enrolled voice, say whether someone else's voice
+        and the candidate's own are present (``(foreign, candidate)``)."""
         cfg = self.config
         n = len(embeddings)
         if n >= cfg.min_voice_windows:
@@ -267,6 +352,8 @@ class AudioPipeline:
             if foreign >= cfg.min_foreign_windows and matching >= cfg.min_foreign_windows:
                 # Candidate and someone else both speak: two voices even if clustering merged them.
                 result.speaker_count = max(result.speaker_count, 2)
+            return foreign >= needed, matching >= cfg.min_foreign_windows
+        return False, False
 
     def _quiet_voice_behind(self, pcm: np.ndarray, probs: np.ndarray) -> bool:
         return self._quiet_voice_run_s(pcm, probs) >= self.config.background_min_run_s

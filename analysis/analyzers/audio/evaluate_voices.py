@@ -1,0 +1,321 @@
+"""Several voices in 5 s chunks: the evaluation table of docs/ANALYZERS.md.
+
+    python -m analysis.analyzers.audio.evaluate_voices --media ../shared/media [--sweep]
+
+Builds the mixtures of :mod:`mixtures` (every ordered pair of distinct real voices; overlap at
+0 dB, a voice 10 dB behind, turns of 2.4 s; single voices, quiet voices and non-speech as the
+false-alarm side), runs the audio pipeline on every 5 s chunk in order, judges the session's
+voices over the last 60 s as a worker does (:mod:`voices`), and prints per condition how many
+cases had a second voice found (for 60 s streams: within 10 s of it starting) and how many
+single-voice cases raised a voice label. With an enrolled voice (the first 40 % of the first
+voice's recording): the second voice alone must be ``background_voice``, both together
+``multiple_voices``. ``--sweep`` scores the same analyzed chunks under other thresholds (the
+grid the defaults were chosen from).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import MediaError
+from . import mixtures, voices
+from .decode import SAMPLE_RATE
+from .pipeline import AudioConfig, AudioPipeline, AudioResult
+
+VOICE_LABELS = {"multiple_voices", "background_voice"}
+FOUND_WITHIN_S = 10.0
+
+
+@dataclass
+class Trace:
+    """One case as the pipeline saw it, chunk by chunk (scored later under any thresholds)."""
+
+    table: str  # "chunks": each 5 s chunk judged alone; "streams": 60 s in order
+    condition: str
+    name: str
+    results: list[AudioResult]
+    second_voice_at_s: float | None  # None: one voice (or none); no voice label is right
+    enrolled: bool = False
+    wanted: str = ""  # enrolled cases: the label a correct judgement gives from 20 s on
+    ms_per_chunk: float = 0.0
+
+
+@dataclass
+class ChunkOutcome:
+    at_s: float
+    labels: set[str]
+
+
+_seen: dict[tuple[bytes, bytes], tuple[AudioResult, float]] = {}
+
+
+def _analyze(
+    pipeline: AudioPipeline, pcm: np.ndarray, enrolled: np.ndarray | None
+) -> tuple[list[AudioResult], float]:
+    """Every 5 s chunk analyzed alone, and the mean ms per chunk. Streams share their lead
+    chunks, so a chunk already analyzed (same samples, same enrollment) is not analyzed again."""
+    step = int(mixtures.CHUNK_S * SAMPLE_RATE)
+    results: list[AudioResult] = []
+    spent: list[float] = []
+    voice = b"" if enrolled is None else np.asarray(enrolled, np.float32).tobytes()
+    for start in range(0, len(pcm) - step + 1, step):
+        chunk = pcm[start : start + step]
+        key = (hashlib.blake2b(chunk.tobytes(), digest_size=16).digest(), voice)
+        if key not in _seen:
+            t0 = time.perf_counter()
+            result = pipeline.analyze(chunk, enrolled_voice=enrolled)
+            _seen[key] = (result, (time.perf_counter() - t0) * 1000.0)
+        results.append(_seen[key][0])
+        spent.append(_seen[key][1])
+    return results, float(np.mean(spent)) if spent else 0.0
+
+
+def outcomes(
+    trace: Trace,
+    rules: voices.VoiceRules,
+    overlap_min_s: float,
+    enrolled: np.ndarray | None = None,
+) -> list[ChunkOutcome]:
+    """The labels of every chunk as the worker gives them: the chunk's own (with overlapping
+    speech judged at ``overlap_min_s``) and the session judgement's over ``rules.window_s``."""
+    history = voices.VoiceHistory(rules)
+    out: list[ChunkOutcome] = []
+    for k, result in enumerate(trace.results):
+        at = k * mixtures.CHUNK_S
+        labels = set(result.labels) & VOICE_LABELS
+        if result.overlap_s >= overlap_min_s:
+            labels.add("multiple_voices")
+        if trace.table == "streams":
+            windows = voices.ChunkWindows(k, at, voices.decode_embeddings(result.window_embeddings))
+            session = history.add(windows, enrolled)
+            labels |= voices.chunk_labels(session, k, enrolled is not None)
+        if enrolled is not None and "multiple_voices" in labels:
+            labels.discard("background_voice")
+        out.append(ChunkOutcome(at, labels))
+    return out
+
+
+@dataclass
+class Row:
+    condition: str
+    cases: int = 0
+    found: int = 0
+    false_alarms: int = 0
+    judged_found: bool = True
+    misses: list[str] = field(default_factory=list)
+
+
+def _score_trace(trace: Trace, chunks: list[ChunkOutcome], row: Row) -> None:
+    row.cases += 1
+    if trace.second_voice_at_s is None:
+        row.judged_found = False
+        alarms = [c for c in chunks if c.labels]
+        row.false_alarms += bool(alarms)
+        if alarms:
+            row.misses.append(f"{trace.name}@{alarms[0].at_s:g}s:{sorted(alarms[0].labels)}")
+        return
+    since = trace.second_voice_at_s
+    before = [c for c in chunks if c.at_s + mixtures.CHUNK_S <= since + 1e-6]
+    within = [
+        c for c in chunks if since - 1e-6 <= c.at_s and c.at_s + mixtures.CHUNK_S <= since + 10.0
+    ]
+    if trace.table == "chunks" and not trace.enrolled:
+        within = chunks
+    row.false_alarms += any(c.labels for c in before)
+    if trace.wanted:
+        # The wanted label, and never the other one, once the second voice is there.
+        wrong = (VOICE_LABELS - {trace.wanted}).pop()
+        after = [c for c in chunks if c.at_s >= since - 1e-6]
+        ok = any(trace.wanted in c.labels for c in within) and not any(
+            wrong in c.labels for c in after
+        )
+    else:
+        ok = any(c.labels for c in within)
+    row.found += ok
+    if not ok:
+        row.misses.append(f"{trace.name}:{[sorted(c.labels) for c in chunks if c.at_s >= since]}")
+
+
+def score(
+    traces: list[Trace],
+    enrolled: dict[str, np.ndarray],
+    rules: voices.VoiceRules | None = None,
+    overlap_min_s: float | None = None,
+) -> dict[str, list[Row]]:
+    """Rows per table ("chunks", "streams", "enrolled") under the given thresholds."""
+    rules = rules or voices.VoiceRules()
+    overlap_min_s = AudioConfig().overlap_min_s if overlap_min_s is None else overlap_min_s
+    tables: dict[str, dict[str, Row]] = {}
+    for trace in traces:
+        voice = enrolled.get(trace.name.split("+")[0]) if trace.enrolled else None
+        chunks = outcomes(trace, rules, overlap_min_s, voice)
+        table = "enrolled" if trace.enrolled else trace.table
+        rows = tables.setdefault(table, {})
+        _score_trace(trace, chunks, rows.setdefault(trace.condition, Row(trace.condition)))
+    return {table: list(rows.values()) for table, rows in tables.items()}
+
+
+def _enrollment_cut(pcm: np.ndarray) -> int:
+    return int(len(pcm) * 0.4)
+
+
+PARTS = ("chunks", "streams", "enrolled")
+
+
+def collect(
+    media: Path,
+    pipeline: AudioPipeline,
+    log: Callable[[str], None] = lambda _: None,
+    parts: tuple[str, ...] = PARTS,
+) -> tuple[list[Trace], dict[str, np.ndarray]]:
+    """Analyze every case of ``parts`` once. The pipeline's own overlap label is switched off
+    here (the scoring applies ``overlap_min_s`` to ``overlap_s``) so one run serves every
+    threshold."""
+    pipeline = AudioPipeline(replace(pipeline.config, overlap_min_s=float("inf")))
+    all_voices = mixtures.load_voices(media)
+    traces: list[Trace] = []
+    for stream in (False, True):
+        table = "streams" if stream else "chunks"
+        if table not in parts:
+            continue
+        log(f"{table}: two voices, single voices, other sounds")
+        for case in [
+            *mixtures.two_voice_cases(all_voices, stream),
+            *mixtures.single_voice_cases(all_voices, media, stream),
+        ]:
+            results, ms = _analyze(pipeline, case.pcm, None)
+            second = None if len(case.voices) < 2 else (case.second_voice_at_s or 0.0)
+            traces.append(Trace(table, case.condition, case.name, results, second, ms_per_chunk=ms))
+    enrolled: dict[str, np.ndarray] = {}
+    for name, pcm in all_voices.items():
+        try:
+            enrolled[name] = pipeline.enroll(pcm[: _enrollment_cut(pcm)])
+        except MediaError:
+            log(f"{name}: too little speech in 40 % of the recording to enroll; not a candidate")
+    if "enrolled" not in parts:
+        return traces, enrolled
+    log("enrolled: candidate alone, another voice alone, both taking turns")
+    names = sorted(all_voices)
+    for a in sorted(enrolled):
+        own = all_voices[a][_enrollment_cut(all_voices[a]) :]
+        lead = mixtures.loop(own, 20.0)
+        alone = np.concatenate([lead, mixtures.loop(own, 10.0, 3.1)])
+        results, ms = _analyze(pipeline, alone, enrolled[a])
+        traces.append(Trace("streams", "candidate alone", a, results, None, True, "", ms))
+        for b in names:
+            if a == b:
+                continue
+            tails = {
+                "background_voice": mixtures.loop(all_voices[b], 10.0),
+                "multiple_voices": mixtures.two_voices(own, all_voices[b], "turns", 10.0, 3.1),
+            }
+            for wanted, tail in tails.items():
+                results, ms = _analyze(pipeline, np.concatenate([lead, tail]), enrolled[a])
+                condition = (
+                    "other voice alone" if wanted == "background_voice" else "candidate and other"
+                )
+                traces.append(
+                    Trace("streams", condition, f"{a}+{b}", results, 20.0, True, wanted, ms)
+                )
+    return traces, enrolled
+
+
+TITLES = {
+    "chunks": "5 s chunks, each judged alone",
+    "streams": "60 s streams of 5 s chunks (second voice from 50 s; found = within 10 s)",
+    "enrolled": (
+        "Candidate enrolled, 30 s streams (the candidate 20 s, then 10 s of: the candidate, "
+        "another voice alone = background_voice, both in turns = multiple_voices)"
+    ),
+}
+
+
+def print_table(title: str, rows: list[Row], verbose: bool = False) -> None:
+    print(f"\n### {title}\n")
+    print("| condition | cases | second voice found | false alarms |")
+    print("|---|---|---|---|")
+    for row in rows:
+        found = f"{row.found}/{row.cases} ({100.0 * row.found / row.cases:.0f} %)"
+        print(
+            f"| {row.condition} | {row.cases} | {found if row.judged_found else '-'} "
+            f"| {row.false_alarms} |"
+        )
+    if verbose:
+        for row in rows:
+            if row.misses:
+                print(f"- {row.condition}: {', '.join(row.misses)}")
+
+
+def _totals(tables: dict[str, list[Row]]) -> tuple[float, int]:
+    found = cases = alarms = 0
+    for table, rows in tables.items():
+        for row in rows:
+            alarms += row.false_alarms
+            if row.judged_found and table != "enrolled":
+                found += row.found
+                cases += row.cases
+    return found / max(1, cases), alarms
+
+
+def print_sweep(traces: list[Trace], enrolled: dict[str, np.ndarray]) -> None:
+    """Found rate (two-voice cases, chunks and streams) and false alarms (every table) over a
+    grid of the thresholds."""
+    print("\n### Threshold sweep\n")
+    print(
+        "| cluster_distance | min_centroid_distance | min_voice_windows | overlap_min_s "
+        "| found | false alarms |"
+    )
+    print("|---|---|---|---|---|---|")
+    for distance in (0.25, 0.30, 0.35):
+        for centroid in (0.15, 0.20, 0.25):
+            for windows in (2, 3):
+                for overlap_s in (0.09, 0.13, 0.19):
+                    rules = voices.VoiceRules(
+                        cluster_distance=distance,
+                        min_centroid_distance=centroid,
+                        min_voice_windows=windows,
+                    )
+                    found, alarms = _totals(score(traces, enrolled, rules, overlap_s))
+                    print(
+                        f"| {distance:.2f} | {centroid:.2f} | {windows} | {overlap_s:.2f} | "
+                        f"{100 * found:.1f} % | {alarms} |"
+                    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--media", type=Path, default=Path(os.environ.get("SHARED_MEDIA_DIR", "../shared/media"))
+    )
+    parser.add_argument("--verbose", action="store_true", help="list every miss and alarm")
+    parser.add_argument("--sweep", action="store_true", help="score a grid of thresholds")
+    args = parser.parse_args(argv)
+    if not mixtures.media_available(args.media):
+        raise SystemExit(f"shared media not found at {args.media}")
+    started = time.perf_counter()
+    traces, enrolled = collect(
+        args.media, AudioPipeline(), log=lambda msg: print(f"# {msg}", flush=True)
+    )
+    for table, rows in score(traces, enrolled).items():
+        print_table(TITLES[table], rows, args.verbose)
+    if args.sweep:
+        print_sweep(traces, enrolled)
+    cost = [t.ms_per_chunk for t in traces]
+    load = os.getloadavg()
+    print(
+        f"\ncost: {np.median(cost):.0f} ms per 5 s chunk (median over cases; p90 "
+        f"{np.percentile(cost, 90):.0f}), load average {load[0]:.2f} {load[1]:.2f} "
+        f"{load[2]:.2f}; {time.perf_counter() - started:.0f} s in all"
+    )
+
+
+if __name__ == "__main__":
+    main()
