@@ -110,6 +110,7 @@ class EventType(models.TextChoices):
     OFFLINE = "offline", "Offline"
     DISPLAYS_CHANGED = "displays_changed", "Displays changed"
     EDITOR_ACTIVITY = "editor_activity", "Editor activity"
+    EDITOR_CHANGES = "editor_changes", "Editor changes"
 
 
 class MonitoringLog(models.Model):

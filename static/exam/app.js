@@ -463,7 +463,13 @@ function liveMessage(name, data) {
 function enterExam() {
   enterFullscreen();
   saveState({ step: "exam" });
-  app.view = new ExamView({ api, session: app.session, monitor: app.monitor, onTimeUp: timeUp });
+  app.view = new ExamView({
+    api,
+    session: app.session,
+    monitor: app.monitor,
+    onTimeUp: timeUp,
+    styleNonce: config.styleNonce,
+  });
   app.view.render();
   show("exam");
   app.view.startCountdown();
@@ -636,7 +642,20 @@ async function signOut() {
 
 // ---- start ------------------------------------------------------------------------------
 
+// Tab past the last control (or Shift+Tab before the first) would move focus to the browser's
+// own bar, which the page records as "window lost focus". Two focusable edges send it round.
+const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1']), [contenteditable='true']";
+
+function focusWrap(event) {
+  const candidates = [...document.querySelectorAll(FOCUSABLE)].filter(
+    (element) => !element.classList.contains("focus-wrap") && !element.disabled && element.getClientRects().length,
+  );
+  const target = event.target.dataset.wrap === "first" ? candidates[0] : candidates[candidates.length - 1];
+  if (target) target.focus();
+}
+
 function wire() {
+  for (const edge of document.querySelectorAll(".focus-wrap")) edge.addEventListener("focus", focusWrap);
   $("signin-form").addEventListener("submit", signIn);
   $("choose-form").addEventListener("submit", chooseSubmit);
   $("check-run").addEventListener("click", () => runSystemCheck());

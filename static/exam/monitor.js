@@ -11,6 +11,10 @@ export const ENDPOINTS = {
   audio: "/monitoring/audio",
 };
 
+// The pasted text kept in a paste event (its payload has a size limit).
+const PASTE_TEXT_CHARS = 1500;
+const PASTE_TEXT_BYTES = 3000;
+
 export class Monitor {
   constructor({ api, session, camera, microphone, video, onLive, onEnded, onStatus }) {
     this.api = api;
@@ -125,18 +129,37 @@ export class Monitor {
 
   clipboardEvent(kind, event) {
     const target = event.target;
-    const inEditor = target && target.classList && target.classList.contains("code-editor");
+    // Set by the exam view: which problem's editor the node is in, if any.
+    const editor = this.editorAt ? this.editorAt(target) : null;
     let length = 0;
+    let text = "";
     if (kind === "paste") {
       this.beforePaste();
-      length = ((event.clipboardData && event.clipboardData.getData("text")) || "").length;
+      text = (event.clipboardData && event.clipboardData.getData("text")) || "";
+      length = text.length;
+    } else if (editor) {
+      text = editor.editor.selectedText;
+      length = text.length;
+      editor.copied(text);
     } else if (target && typeof target.selectionStart === "number") {
       length = Math.abs(target.selectionEnd - target.selectionStart);
     } else {
       length = String(window.getSelection() || "").length;
     }
-    const payload = { length, target: inEditor ? "editor" : "page" };
-    if (inEditor && target.dataset.problemId) payload.problem_id = Number(target.dataset.problemId);
+    const payload = { length, target: editor ? "editor" : "page" };
+    if (editor) payload.problem_id = editor.problemId;
+    if (kind === "paste" && editor) {
+      // Where the text came from, and (for a large outside paste, evidence for the reviewer)
+      // its beginning; the whole text is in the editor's change records.
+      payload.origin = this.pasteOrigin ? this.pasteOrigin(text) : "outside";
+      const threshold = this.policy.paste_size_threshold_chars || 200;
+      if (payload.origin === "outside" && length >= threshold) {
+        let kept = text.slice(0, PASTE_TEXT_CHARS);
+        while (JSON.stringify(kept).length * 3 > PASTE_TEXT_BYTES) kept = kept.slice(0, Math.floor(kept.length * 0.8));
+        payload.text = kept;
+        payload.text_truncated = kept.length < text.length;
+      }
+    }
     this.event(kind, payload);
   }
 
