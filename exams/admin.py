@@ -13,7 +13,7 @@ from monitoring.models import Incident
 from proctoring_site.exceptions import ApplicationError
 
 from . import admin_views, review_services
-from .dashboard import selectors, sources
+from .dashboard import replay, selectors, sources
 from .models import (
     Exam,
     ExamSession,
@@ -204,6 +204,11 @@ class ExamSessionAdmin(admin.ModelAdmin):
                 "<uuid:session_id>/review/",
                 view(admin_views.session_review),
                 name=f"{prefix}_review",
+            ),
+            path(
+                "<uuid:session_id>/review/replay/",
+                view(replay.session_replay),
+                name=f"{prefix}_replay",
             ),
             path(
                 "<uuid:session_id>/review/incident-verdict/",
