@@ -8,9 +8,10 @@ from typing import Any
 from django.db.models import Avg, Count, Max, Q, QuerySet
 
 from accounts.models import User
+from exams.models import ExamSession
 from exams.selectors import session_for_user
 
-from .models import AnalysisResult, ResultLabel, ResultStatus, SessionRisk
+from .models import AnalysisResult, Enrollment, ResultLabel, ResultStatus, SessionRisk
 
 
 def results_for_user(
@@ -91,3 +92,8 @@ def analysis_stats(
         )
         per_exam.append({"exam_id": exam, "title": title, **summary})
     return {"overall": _summary(results), "by_exam": per_exam}
+
+
+def enrollment_kinds(*, session: ExamSession) -> list[str]:
+    """The kinds of identity template (face, voice) stored for ``session``."""
+    return list(Enrollment.objects.filter(session=session).values_list("kind", flat=True))

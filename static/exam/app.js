@@ -48,11 +48,65 @@ function saveState(changes) {
   sessionStorage.setItem(STATE_KEY, JSON.stringify({ ...loadState(), ...changes }));
 }
 
+const PROGRESS_STEPS = ["check", "consent", "enroll", "exam"];
+
 function show(step) {
   for (const section of document.querySelectorAll(".step")) section.hidden = section.id !== `step-${step}`;
+  const at = PROGRESS_STEPS.indexOf(step);
+  $("progress").hidden = at < 0;
+  for (const item of document.querySelectorAll("#progress li")) {
+    const index = PROGRESS_STEPS.indexOf(item.dataset.step);
+    if (index === at) item.setAttribute("aria-current", "step");
+    else item.removeAttribute("aria-current");
+    item.classList.toggle("done", index < at);
+  }
   const heading = document.querySelector(`#step-${step} h1`);
   if (heading) heading.focus();
   document.body.dataset.step = step;
+}
+
+// ---- the exam's description and rules, shown before consent ----------------------------
+
+function plural(count, word) {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
+function rulesText(rules) {
+  const items = [];
+  const after = (seconds) => (seconds > 0 ? `for more than ${plural(seconds, "second")}` : "at all");
+  items.push(`Stay in this tab: switching to another tab or program ${after(rules.tab_hidden_threshold_s)} is recorded as leaving the exam.`);
+  items.push(`Keep this window in front: a window losing focus ${after(rules.window_blur_threshold_s)} is recorded too.`);
+  items.push(`Stay in full screen: leaving it ${after(rules.fullscreen_exit_threshold_s)} is recorded.`);
+  items.push(`Write your code here: pasting ${rules.paste_size_threshold_chars} characters or more from outside the exam is recorded, with the pasted text. Copying and pasting inside the exam's own editor is fine.`);
+  const checks = [];
+  if (rules.face_checks) checks.push("that your face is in view and you are alone");
+  if (rules.gaze_checks) checks.push("where you are looking");
+  if (rules.identity_checks) checks.push("that you are the person from the identity check");
+  if (rules.voice_checks) checks.push("whether another voice is heard");
+  if (checks.length) items.push(`The camera and microphone are used to check ${checks.join(", ")}.`);
+  items.push("How your code is written (typing, pastes, changes) is recorded so examiners can replay it.");
+  if (rules.violation_notices) items.push("When something is recorded, this page tells you at once and says what to do.");
+  return items;
+}
+
+function renderAbout(exam) {
+  if (!exam) return;
+  $("about-title").textContent = `About this exam: ${exam.title}`;
+  $("about-facts").textContent = `${plural(exam.duration_minutes, "minute")}, ${plural(exam.problems.length, "problem")}.`;
+  const description = $("about-description");
+  description.replaceChildren();
+  for (const paragraph of (exam.description || "").split(/\n{2,}/).filter((p) => p.trim())) {
+    const p = document.createElement("p");
+    p.textContent = paragraph;
+    description.append(p);
+  }
+  const list = $("about-rules");
+  list.replaceChildren();
+  for (const rule of rulesText(exam.rules || {})) {
+    const item = document.createElement("li");
+    item.textContent = rule;
+    list.append(item);
+  }
 }
 
 function showError(id, message) {
@@ -309,8 +363,7 @@ async function consentSubmit(event) {
     saveState({ sessionId: session.id, enrolled: false });
     await stopMeter();
     await startMonitor();
-    show("enroll");
-    $("enroll-preview").srcObject = app.camera;
+    await enrollOrSkip();
   } catch (error) {
     showError("consent-error", `The exam could not start: ${error.message}`);
   } finally {
@@ -391,6 +444,79 @@ async function enroll() {
 
 // ---- the exam ----------------------------------------------------------------------------
 
+// ---- banners: what went wrong, and a button that puts it right ----------------------------
+
+// Several troubles may be true at once; the banner shows the most basic one first.
+const TROUBLE_ORDER = ["exam", "connection", "server", "camera", "microphone"];
+const troubles = new Map();
+
+function showTrouble(kind, text, actionLabel = "", action = null) {
+  troubles.set(kind, { text, actionLabel, action });
+  renderTrouble();
+}
+
+function hideTrouble(kind) {
+  if (troubles.delete(kind)) renderTrouble();
+}
+
+function renderTrouble() {
+  const kind = TROUBLE_ORDER.find((name) => troubles.has(name));
+  const banner = $("trouble-banner");
+  if (!kind || app.ending) {
+    banner.hidden = true;
+    delete banner.dataset.kind;
+    return;
+  }
+  const { text, actionLabel, action } = troubles.get(kind);
+  const changed = banner.dataset.kind !== kind || $("trouble-text").textContent !== text;
+  banner.dataset.kind = kind;
+  $("trouble-text").textContent = text;
+  const button = $("trouble-action");
+  button.hidden = !action;
+  button.textContent = actionLabel;
+  button.onclick = action
+    ? async () => {
+        button.disabled = true;
+        try {
+          await action();
+        } finally {
+          button.disabled = false;
+        }
+      }
+    : null;
+  if (changed) banner.hidden = false;
+}
+
+async function reacquire(device) {
+  try {
+    if (device === "camera") {
+      const stream = await openCamera();
+      stopStream(app.camera);
+      app.camera = stream;
+      await app.monitor.replaceCamera(stream);
+    } else {
+      const stream = await openMicrophone();
+      stopStream(app.microphone);
+      app.microphone = stream;
+      await app.monitor.replaceMicrophone(stream);
+    }
+    hideTrouble(device);
+  } catch (error) {
+    const what = device === "camera" ? "camera" : "microphone";
+    showTrouble(
+      device,
+      `The ${what} could not be turned back on: ${describeMediaError(error, what)} Check that it is plugged in and not used by another program, then try again.`,
+      `Turn the ${what} back on`,
+      () => reacquire(device),
+    );
+  }
+}
+
+function retryNow() {
+  app.monitor.queue.schedule(0);
+  if (app.monitor.live) app.monitor.live.connect();
+}
+
 function monitorStatus(state) {
   const parts = [
     `Camera ${state.camera}`,
@@ -405,10 +531,63 @@ function monitorStatus(state) {
   element.dataset.audioSent = state.audioSent;
   element.dataset.pending = state.pending;
   element.dataset.live = state.live;
-  const connection = $("connection-banner");
-  const trouble = state.frameErrors > 0 && state.framesSent === 0;
-  connection.hidden = !trouble;
-  if (trouble) connection.textContent = `Camera photos are not reaching the server: ${state.lastError}`;
+  if (app.ending) return;
+
+  const noAnswer = state.queueFailures >= 2 && state.queueStatus === 0;
+  if (!state.online || noAnswer) {
+    showTrouble(
+      "connection",
+      "The connection to the exam server is lost. Keep working: your code and the monitoring events are kept on this computer and sent as soon as the connection is back.",
+      "Try to reconnect now",
+      retryNow,
+    );
+  } else {
+    hideTrouble("connection");
+  }
+  const serverDown =
+    (state.queueFailures >= 2 && state.queueStatus >= 500) ||
+    (state.frameFailStreak >= 2 && state.frameStatus >= 500);
+  if (serverDown && state.online) {
+    const status = state.queueStatus >= 500 ? state.queueStatus : state.frameStatus;
+    showTrouble(
+      "server",
+      `The exam server is not answering properly (error ${status}). Keep working: nothing is lost, the page keeps trying. If this lasts more than a few minutes, tell your proctor.`,
+      "Try again now",
+      retryNow,
+    );
+  } else {
+    hideTrouble("server");
+  }
+  for (const device of ["camera", "microphone"]) {
+    if (state[device].startsWith("off")) {
+      showTrouble(
+        device,
+        `Your ${device} stopped (${state[device].replace(/^off /, "").replace(/[()]/g, "")}): the exam needs it. Check that it is connected and not used by another program, then turn it back on.`,
+        `Turn the ${device} back on`,
+        () => reacquire(device),
+      );
+    } else {
+      hideTrouble(device);
+    }
+  }
+}
+
+// ---- notices: the candidate is told at once when the page records a violation -----------
+
+const VIOLATION_TEXT = {
+  tab_hidden: (d) => `You left the exam tab for ${plural(d.seconds, "second")}. This was recorded and your proctor will see it. Stay in this tab until you finish.`,
+  window_blur: (d) => `This window was not in front for ${plural(d.seconds, "second")}. This was recorded. Keep the exam window in front and other programs closed.`,
+  fullscreen_exit: () => "You left full screen. This was recorded. Use the \u201cReturn to full screen\u201d button to go back.",
+  large_paste: (d) => `You pasted ${plural(d.length, "character")} from outside the exam. This was recorded with the pasted text. Write your answers in the exam's editor.`,
+};
+
+function violationNotice(kind, details) {
+  if (app.ending || !app.session || app.session.policy.violation_notices === false) return;
+  const text = VIOLATION_TEXT[kind];
+  if (!text) return;
+  $("notice-text").textContent = text(details);
+  $("notice-banner").dataset.kind = kind;
+  $("notice-banner").hidden = false;
 }
 
 // One tab per session: two tabs would share the event queue and double the uploads. The lock
@@ -444,6 +623,7 @@ async function startMonitor() {
     onLive: liveMessage,
     onEnded: sessionEnded,
     onStatus: monitorStatus,
+    onViolation: violationNotice,
   });
   $("exam-preview").srcObject = app.camera;
   app.monitor.startEvents();
@@ -460,8 +640,18 @@ function liveMessage(name, data) {
   }
 }
 
-function enterExam() {
+async function enterExam() {
+  if (app.view || app.ending) return;
   enterFullscreen();
+  // The exam's clock starts now, when the problems appear (once: a reload keeps it).
+  try {
+    app.session = await api.post(`/exams/sessions/${app.session.id}/open-problems`);
+  } catch (error) {
+    if (error.status === 409 || error.status === 404) return sessionEnded(error);
+    showTrouble("exam", `The exam could not be opened: ${error.message}`, "Try again", () => enterExam());
+    return;
+  }
+  hideTrouble("exam");
   saveState({ step: "exam" });
   app.view = new ExamView({
     api,
@@ -508,11 +698,11 @@ async function finalSubmit() {
     await app.view.submitAllChanged();
     await app.monitor.drain();
     await api.post("/submissions/final-submit", { session_id: app.session.id });
+    hideTrouble("exam");
     await finish("submitted", "");
   } catch (error) {
     if (error.status === 409) return sessionEnded(error);
-    $("connection-banner").textContent = `The exam could not be finished: ${error.message} Try again.`;
-    $("connection-banner").hidden = false;
+    showTrouble("exam", `The exam could not be finished: ${error.message}`, "Try to finish again", () => finalSubmit());
   } finally {
     busy(button, false);
   }
@@ -552,21 +742,89 @@ const END_TEXT = {
   ended: "This exam session has ended.",
 };
 
+const NEXT_TEXT = {
+  submitted: "Your answers are with the examiners. You can close this page.",
+  terminated:
+    "What you submitted before this moment is kept and will be reviewed with the proctor's report. " +
+    "The exam's organisers will contact you about the next steps; if you think this is a mistake, tell them.",
+  expired: "Your answers are with the examiners. You can close this page.",
+  ended: "You can close this page.",
+};
+
+async function sha256Hex(text) {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+// The receipt: each problem's latest submitted version, when the server received it and the
+// SHA-256 of its code, as the server stored them (what this page submitted, if unreachable).
+async function showReceipt() {
+  const problems = (app.session && app.session.exam && app.session.exam.problems) || [];
+  let rows = [];
+  try {
+    const data = await api.get(`/submissions/submissions?session_id=${app.session.id}&latest=true`);
+    rows = (Array.isArray(data) ? data : data.results || []).map((item) => ({
+      problemId: item.problem_id,
+      version: item.version,
+      at: item.created_at,
+      sha256: item.sha256,
+    }));
+  } catch {
+    if (app.view) {
+      for (const entry of app.view.editors.values()) {
+        if (!entry.submitted) continue;
+        rows.push({
+          problemId: entry.problem.id,
+          version: entry.submitted.version,
+          at: entry.submitted.submitted_at,
+          sha256: await sha256Hex(entry.submitted.code),
+        });
+      }
+    }
+  }
+  const body = $("receipt-rows");
+  body.replaceChildren();
+  for (const problem of problems) {
+    const row = rows.find((item) => item.problemId === problem.id);
+    const tr = document.createElement("tr");
+    const cells = row
+      ? [problem.title, `Version ${row.version}`, new Date(row.at).toLocaleString(), row.sha256]
+      : [problem.title, "Nothing submitted", "", ""];
+    cells.forEach((text, index) => {
+      const cell = document.createElement(index === 0 ? "th" : "td");
+      if (index === 0) cell.scope = "row";
+      if (index === 3 && text) {
+        const code = document.createElement("code");
+        code.textContent = text;
+        cell.append(code);
+      } else {
+        cell.textContent = text;
+      }
+      tr.append(cell);
+    });
+    body.append(tr);
+  }
+  $("receipt").hidden = problems.length === 0;
+}
+
 async function finish(status, reason) {
   if (app.ending) return;
   app.ending = true;
   if (app.view) app.view.destroy();
+  let undelivered = 0;
   if (app.monitor) {
     if (status === "submitted") await app.monitor.drain(3000);
     await app.monitor.stop();
     // An ended session accepts no more events: what is left cannot be delivered, so it is
-    // not kept in this browser (and the candidate is told).
-    const undelivered = app.monitor.queue.stats().pending;
+    // not kept in this browser.
+    undelivered = app.monitor.queue.stats().pending;
     localStorage.removeItem(app.monitor.queue.key);
-    $("done-events").textContent = undelivered
-      ? `${undelivered} monitoring event${undelivered === 1 ? "" : "s"} could not be sent before the end.`
-      : "";
   }
+  // Only a candidate who handed in can act on this (and only by telling the examiners).
+  $("done-events").textContent =
+    undelivered && status === "submitted"
+      ? `${undelivered} monitoring event${undelivered === 1 ? "" : "s"} could not be sent before the end; your answers are not affected.`
+      : "";
   if ($("final-dialog").open) $("final-dialog").close();
   await stopMeter();
   stopStream(app.camera);
@@ -575,14 +833,19 @@ async function finish(status, reason) {
   $("countdown").hidden = true;
   $("warning-banner").hidden = true;
   $("connection-banner").hidden = true;
+  $("notice-banner").hidden = true;
+  troubles.clear();
+  renderTrouble();
   $("monitor-status").textContent = "Monitoring stopped: camera and microphone are off.";
   let text = END_TEXT[status] || END_TEXT.ended;
-  if (reason && status === "terminated") text += ` Reason: ${reason}`;
+  if (status === "terminated") text += reason ? ` Reason: ${reason}` : " No reason was given.";
   $("done-text").textContent = text;
+  $("done-next").textContent = NEXT_TEXT[status] || NEXT_TEXT.ended;
   document.body.dataset.endStatus = status;
   if (app.view && status !== "terminated") app.view.clearDrafts();
   saveState({ step: "done" });
   show("done");
+  if (app.session) await showReceipt();
 }
 
 // ---- reload -----------------------------------------------------------------------------
@@ -616,11 +879,28 @@ async function resumeSession(state) {
 async function continueResumed() {
   await startMonitor();
   if (loadState().enrolled) {
-    enterExam();
+    await enterExam();
   } else {
-    show("enroll");
-    $("enroll-preview").srcObject = app.camera;
+    await enrollOrSkip();
   }
+}
+
+// A candidate who rejoins a session (new tab, other browser) whose identity was checked
+// already goes straight to the exam, unless the exam's policy asks for a new check.
+async function enrollOrSkip() {
+  let status = null;
+  try {
+    status = await api.get(`/monitoring/enroll/status?session_id=${app.session.id}`);
+  } catch {
+    status = null; // unknown: ask for the check
+  }
+  if (status && status.complete && !status.reenroll_on_rejoin) {
+    saveState({ enrolled: true });
+    await enterExam();
+    return;
+  }
+  show("enroll");
+  $("enroll-preview").srcObject = app.camera;
 }
 
 async function checkContinue() {
@@ -631,6 +911,7 @@ async function checkContinue() {
     return;
   }
   await stopMeter();
+  renderAbout(app.exams.find((exam) => exam.id === app.examId));
   show("consent");
 }
 
@@ -665,12 +946,15 @@ function wire() {
     consentSubmit(event);
   });
   $("enroll-start").addEventListener("click", enroll);
-  $("enroll-continue").addEventListener("click", enterExam);
+  $("enroll-continue").addEventListener("click", () => enterExam());
   $("fullscreen-return").addEventListener("click", enterFullscreen);
   $("final-open").addEventListener("click", openFinalDialog);
   $("final-dialog").addEventListener("close", finalDialogClosed);
   $("warning-dismiss").addEventListener("click", () => {
     $("warning-banner").hidden = true;
+  });
+  $("notice-dismiss").addEventListener("click", () => {
+    $("notice-banner").hidden = true;
   });
   $("signout").addEventListener("click", signOut);
   document.addEventListener("fullscreenchange", fullscreenChanged);
