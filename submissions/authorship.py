@@ -29,7 +29,7 @@ CORRECTIONS = frozenset({"delete", "cut", "undo", "redo"})
 RUN_BREAK_PAUSE_MS = 8000
 # What makes a run "transcription-like" (see transcription_runs).
 TRANSCRIPTION_MIN_CHARS = 120
-TRANSCRIPTION_MAX_CV = 0.55
+TRANSCRIPTION_MAX_CV = 0.35
 TRANSCRIPTION_MAX_LONG_PAUSES_PER_100 = 1.0
 LONG_PAUSE_MS = 1500
 
@@ -47,7 +47,12 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class TypingRun:
-    """Consecutive typed characters with no correction, jump, paste or long pause between."""
+    """Consecutive typed characters with no correction, jump, paste or long pause between.
+
+    ``intervals_ms`` are the gaps between keys inside lines: the gaps around a line break are
+    left out, since both a writer (thinking) and a copyist (looking at the source) pause
+    there; the rhythm that tells them apart is the one within a line.
+    """
 
     started_ms: int
     ended_ms: int
@@ -141,15 +146,16 @@ def typing_runs(changes: Sequence[Change]) -> list[TypingRun]:
     """Split the plain typing in ``changes`` into runs (see TypingRun)."""
     runs: list[TypingRun] = []
     times: list[int] = []
+    gaps: list[int] = []
     chars = 0
     expected_at: int | None = None
+    after_newline = False
 
     def close() -> None:
-        nonlocal times, chars
+        nonlocal times, gaps, chars
         if chars:
-            gaps = tuple(b - a for a, b in zip(times, times[1:], strict=False))
-            runs.append(TypingRun(times[0], times[-1], chars, gaps))
-        times, chars = [], 0
+            runs.append(TypingRun(times[0], times[-1], chars, tuple(gaps)))
+        times, gaps, chars = [], [], 0
 
     for change in changes:
         typed = change.kind == "type" or (change.kind == "input" and len(change.inserted) <= 8)
@@ -162,9 +168,12 @@ def typing_runs(changes: Sequence[Change]) -> list[TypingRun]:
         paused = bool(times) and change.t - times[-1] > RUN_BREAK_PAUSE_MS
         if jumped or paused:
             close()
+        if times and not after_newline and "\n" not in change.inserted:
+            gaps.append(change.t - times[-1])
         times.append(change.t)
         chars += max(1, _units(change.inserted))
         expected_at = change.start + _units(change.inserted)
+        after_newline = "\n" in change.inserted
     close()
     return runs
 
@@ -178,10 +187,12 @@ def transcription_runs(
 ) -> list[TypingRun]:
     """Runs of at least ``min_chars`` typed without a correction at a steady rate.
 
-    Steady means the gaps between keys vary little (coefficient of variation at most
-    ``max_cv``) and there are few thinking pauses (gaps of LONG_PAUSE_MS or more). Composed
-    code is typed in bursts between pauses and corrected as it goes; copying a text from
-    another screen or paper keeps a even pace for a long stretch.
+    Steady means the gaps between keys within lines vary little (coefficient of variation at
+    most ``max_cv``) and there are few pauses inside lines (gaps of LONG_PAUSE_MS or more).
+    Composed code is typed in bursts between pauses and corrected as it goes; copying a text
+    from another screen or paper keeps an even pace for a long stretch. Measured on generated
+    sessions only (bench/authorship.py, docs/BENCHMARKS.md): no recordings of people typing
+    were available, so the thresholds are a starting point to calibrate on real sessions.
     """
     return [
         run

@@ -646,6 +646,7 @@ def test_page_modules_encode_audio_and_keep_the_event_queue(live_asgi_server, pa
             second.stopped = false;
             await second.flush();
             out.afterError = second.stats().pending;
+            out.errorStats = second.stats();
             answers.push((body) => ({accepted: [1, 3], duplicates: [2], rejected: [],
                 highest_contiguous_seq: 3}));
             second.failures = 0;
@@ -670,7 +671,16 @@ def test_page_modules_encode_audio_and_keep_the_event_queue(live_asgi_server, pa
         assert abs(result[rate]["rms"] - 0.354) < 0.01, result[rate]
     assert result["seqs"] == [1, 2, 3]
     assert result["afterError"] == 3
-    assert result["afterAck"] == {"pending": 0, "nextSeq": 4, "acked": 3}
+    # A send without an answer is counted (status 0), so the page can say the link is down.
+    assert result["errorStats"]["failures"] == 1
+    assert result["errorStats"]["lastStatus"] == 0
+    assert result["afterAck"] == {
+        "pending": 0,
+        "nextSeq": 4,
+        "acked": 3,
+        "failures": 0,
+        "lastStatus": None,
+    }
 
 
 def test_time_running_out_keeps_the_latest_code_and_ends_the_exam(

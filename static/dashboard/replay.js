@@ -98,11 +98,15 @@ class Replay {
       if (change.cont) {
         // The later pieces of a long paste belong to the item before.
         const last = list.lastElementChild;
-        if (last) last.querySelector("pre").textContent += change.ins;
+        if (last) {
+          last.querySelector("pre").textContent += change.ins;
+          last.dataset.end = String(index + 1);
+        }
         return;
       }
       const item = document.createElement("li");
       item.className = "replay-paste";
+      item.dataset.end = String(index + 1);
       const origin = change.origin === "exam" ? "copied inside this exam's editor" : "from outside the exam";
       const head = document.createElement("p");
       const strong = document.createElement("span");
@@ -112,7 +116,7 @@ class Replay {
       jump.type = "button";
       jump.className = "button";
       jump.textContent = `Show the code after this ${change.kind}`;
-      jump.addEventListener("click", () => this.show(index + 1));
+      jump.addEventListener("click", () => this.show(Number(item.dataset.end)));
       head.append(`${new Date(change.t).toLocaleTimeString()} · ${change.kind}, `, strong, " ", jump);
       const text = document.createElement("pre");
       text.textContent = change.ins;

@@ -9,7 +9,7 @@ import { createEditor } from "./vendor/codemirror.js";
 // Change records travel inside monitoring events, whose payload is limited (4096 bytes by
 // default, MONITORING_PAYLOAD_MAX_BYTES): long texts are split into pieces that replay to the
 // same result, and a batch is sent before it would grow past the budget.
-const PIECE_CHARS = 1000;
+const PIECE_CHARS = 600;
 const BATCH_BYTES = 3000;
 const BATCH_MAX_WAIT_MS = 5000;
 const encoder = new TextEncoder();
@@ -30,24 +30,22 @@ function changeKind(tr) {
   return "other";
 }
 
-// One change becomes pieces of at most PIECE_CHARS deleted or inserted characters each:
-// deleting [from, to) is repeated deletions at `from`; inserting is consecutive insertions.
+// One change becomes records of at most PIECE_CHARS deleted plus inserted characters: a short
+// replacement stays one record; otherwise deleting [from, to) becomes repeated deletions at
+// `from`, and inserting becomes consecutive insertions. Replayed in order they give the same
+// text. (600 characters stay under the payload limit even if each one is escaped as \uXXXX.)
 export function splitChange({ from, deleted, inserted, ...rest }) {
+  if (deleted.length + inserted.length <= PIECE_CHARS) {
+    return [{ ...rest, from, to: from + deleted.length, del: deleted, ins: inserted }];
+  }
   const pieces = [];
   for (let at = 0; at < deleted.length; at += PIECE_CHARS) {
     const part = deleted.slice(at, at + PIECE_CHARS);
     pieces.push({ ...rest, from, to: from + part.length, del: part, ins: "" });
   }
-  const lastDeletion = pieces.length ? pieces[pieces.length - 1] : null;
-  let position = from;
-  for (let at = 0; at < inserted.length || (!deleted.length && at === 0); at += PIECE_CHARS) {
+  for (let at = 0; at < inserted.length; at += PIECE_CHARS) {
     const part = inserted.slice(at, at + PIECE_CHARS);
-    if (at === 0 && lastDeletion) {
-      lastDeletion.ins = part; // replace in one record where the text is short
-    } else {
-      pieces.push({ ...rest, from: position, to: position, del: "", ins: part });
-    }
-    position += part.length;
+    pieces.push({ ...rest, from: from + at, to: from + at, del: "", ins: part });
   }
   return pieces.map((piece, index) => (index ? { ...piece, cont: true } : piece));
 }
