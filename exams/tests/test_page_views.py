@@ -56,5 +56,12 @@ def test_exam_page_static_modules_exist(settings) -> None:
     from django.contrib.staticfiles import finders
 
     names = ("app.js", "api.js", "event-queue.js", "media.js", "pcm-worklet.js", "exam.css")
-    for name in (*names, "editor.js", "vendor/codemirror.js"):
+    for name in (
+        *names,
+        "editor.js",
+        "vendor/codemirror.js",
+        "banners.js",
+        "rules.js",
+        "receipt.js",
+    ):
         assert finders.find(f"exam/{name}"), name

@@ -13,6 +13,9 @@ import {
   openMicrophone,
 } from "./media.js";
 import { Monitor } from "./monitor.js";
+import { bannersWhenEnded, clearTroubles, hideTrouble, showTrouble, showViolation } from "./banners.js";
+import { showReceipt } from "./receipt.js";
+import { renderAbout } from "./rules.js";
 
 const config = JSON.parse(document.getElementById("page-config").textContent);
 const api = new Api(config.apiBase);
@@ -63,50 +66,6 @@ function show(step) {
   const heading = document.querySelector(`#step-${step} h1`);
   if (heading) heading.focus();
   document.body.dataset.step = step;
-}
-
-// ---- the exam's description and rules, shown before consent ----------------------------
-
-function plural(count, word) {
-  return `${count} ${word}${count === 1 ? "" : "s"}`;
-}
-
-function rulesText(rules) {
-  const items = [];
-  const after = (seconds) => (seconds > 0 ? `for more than ${plural(seconds, "second")}` : "at all");
-  items.push(`Stay in this tab: switching to another tab or program ${after(rules.tab_hidden_threshold_s)} is recorded as leaving the exam.`);
-  items.push(`Keep this window in front: a window losing focus ${after(rules.window_blur_threshold_s)} is recorded too.`);
-  items.push(`Stay in full screen: leaving it ${after(rules.fullscreen_exit_threshold_s)} is recorded.`);
-  items.push(`Write your code here: pasting ${rules.paste_size_threshold_chars} characters or more from outside the exam is recorded, with the pasted text. Copying and pasting inside the exam's own editor is fine.`);
-  const checks = [];
-  if (rules.face_checks) checks.push("that your face is in view and you are alone");
-  if (rules.gaze_checks) checks.push("where you are looking");
-  if (rules.identity_checks) checks.push("that you are the person from the identity check");
-  if (rules.voice_checks) checks.push("whether another voice is heard");
-  if (checks.length) items.push(`The camera and microphone are used to check ${checks.join(", ")}.`);
-  items.push("How your code is written (typing, pastes, changes) is recorded so examiners can replay it.");
-  if (rules.violation_notices) items.push("When something is recorded, this page tells you at once and says what to do.");
-  return items;
-}
-
-function renderAbout(exam) {
-  if (!exam) return;
-  $("about-title").textContent = `About this exam: ${exam.title}`;
-  $("about-facts").textContent = `${plural(exam.duration_minutes, "minute")}, ${plural(exam.problems.length, "problem")}.`;
-  const description = $("about-description");
-  description.replaceChildren();
-  for (const paragraph of (exam.description || "").split(/\n{2,}/).filter((p) => p.trim())) {
-    const p = document.createElement("p");
-    p.textContent = paragraph;
-    description.append(p);
-  }
-  const list = $("about-rules");
-  list.replaceChildren();
-  for (const rule of rulesText(exam.rules || {})) {
-    const item = document.createElement("li");
-    item.textContent = rule;
-    list.append(item);
-  }
 }
 
 function showError(id, message) {
@@ -444,49 +403,6 @@ async function enroll() {
 
 // ---- the exam ----------------------------------------------------------------------------
 
-// ---- banners: what went wrong, and a button that puts it right ----------------------------
-
-// Several troubles may be true at once; the banner shows the most basic one first.
-const TROUBLE_ORDER = ["exam", "connection", "server", "camera", "microphone"];
-const troubles = new Map();
-
-function showTrouble(kind, text, actionLabel = "", action = null) {
-  troubles.set(kind, { text, actionLabel, action });
-  renderTrouble();
-}
-
-function hideTrouble(kind) {
-  if (troubles.delete(kind)) renderTrouble();
-}
-
-function renderTrouble() {
-  const kind = TROUBLE_ORDER.find((name) => troubles.has(name));
-  const banner = $("trouble-banner");
-  if (!kind || app.ending) {
-    banner.hidden = true;
-    delete banner.dataset.kind;
-    return;
-  }
-  const { text, actionLabel, action } = troubles.get(kind);
-  const changed = banner.dataset.kind !== kind || $("trouble-text").textContent !== text;
-  banner.dataset.kind = kind;
-  $("trouble-text").textContent = text;
-  const button = $("trouble-action");
-  button.hidden = !action;
-  button.textContent = actionLabel;
-  button.onclick = action
-    ? async () => {
-        button.disabled = true;
-        try {
-          await action();
-        } finally {
-          button.disabled = false;
-        }
-      }
-    : null;
-  if (changed) banner.hidden = false;
-}
-
 async function reacquire(device) {
   try {
     if (device === "camera") {
@@ -572,24 +488,6 @@ function monitorStatus(state) {
   }
 }
 
-// ---- notices: the candidate is told at once when the page records a violation -----------
-
-const VIOLATION_TEXT = {
-  tab_hidden: (d) => `You left the exam tab for ${plural(d.seconds, "second")}. This was recorded and your proctor will see it. Stay in this tab until you finish.`,
-  window_blur: (d) => `This window was not in front for ${plural(d.seconds, "second")}. This was recorded. Keep the exam window in front and other programs closed.`,
-  fullscreen_exit: () => "You left full screen. This was recorded. Use the \u201cReturn to full screen\u201d button to go back.",
-  large_paste: (d) => `You pasted ${plural(d.length, "character")} from outside the exam. This was recorded with the pasted text. Write your answers in the exam's editor.`,
-};
-
-function violationNotice(kind, details) {
-  if (app.ending || !app.session || app.session.policy.violation_notices === false) return;
-  const text = VIOLATION_TEXT[kind];
-  if (!text) return;
-  $("notice-text").textContent = text(details);
-  $("notice-banner").dataset.kind = kind;
-  $("notice-banner").hidden = false;
-}
-
 // One tab per session: two tabs would share the event queue and double the uploads. The lock
 // is held for the page's life and released by the browser when the tab closes or reloads.
 async function holdSessionLock(sessionId) {
@@ -623,7 +521,9 @@ async function startMonitor() {
     onLive: liveMessage,
     onEnded: sessionEnded,
     onStatus: monitorStatus,
-    onViolation: violationNotice,
+    onViolation: (kind, details) => {
+      if (app.session.policy.violation_notices !== false) showViolation(kind, details);
+    },
   });
   $("exam-preview").srcObject = app.camera;
   app.monitor.startEvents();
@@ -751,62 +651,6 @@ const NEXT_TEXT = {
   ended: "You can close this page.",
 };
 
-async function sha256Hex(text) {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-// The receipt: each problem's latest submitted version, when the server received it and the
-// SHA-256 of its code, as the server stored them (what this page submitted, if unreachable).
-async function showReceipt() {
-  const problems = (app.session && app.session.exam && app.session.exam.problems) || [];
-  let rows = [];
-  try {
-    const data = await api.get(`/submissions/submissions?session_id=${app.session.id}&latest=true`);
-    rows = (Array.isArray(data) ? data : data.results || []).map((item) => ({
-      problemId: item.problem_id,
-      version: item.version,
-      at: item.created_at,
-      sha256: item.sha256,
-    }));
-  } catch {
-    if (app.view) {
-      for (const entry of app.view.editors.values()) {
-        if (!entry.submitted) continue;
-        rows.push({
-          problemId: entry.problem.id,
-          version: entry.submitted.version,
-          at: entry.submitted.submitted_at,
-          sha256: await sha256Hex(entry.submitted.code),
-        });
-      }
-    }
-  }
-  const body = $("receipt-rows");
-  body.replaceChildren();
-  for (const problem of problems) {
-    const row = rows.find((item) => item.problemId === problem.id);
-    const tr = document.createElement("tr");
-    const cells = row
-      ? [problem.title, `Version ${row.version}`, new Date(row.at).toLocaleString(), row.sha256]
-      : [problem.title, "Nothing submitted", "", ""];
-    cells.forEach((text, index) => {
-      const cell = document.createElement(index === 0 ? "th" : "td");
-      if (index === 0) cell.scope = "row";
-      if (index === 3 && text) {
-        const code = document.createElement("code");
-        code.textContent = text;
-        cell.append(code);
-      } else {
-        cell.textContent = text;
-      }
-      tr.append(cell);
-    });
-    body.append(tr);
-  }
-  $("receipt").hidden = problems.length === 0;
-}
-
 async function finish(status, reason) {
   if (app.ending) return;
   app.ending = true;
@@ -834,8 +678,7 @@ async function finish(status, reason) {
   $("warning-banner").hidden = true;
   $("connection-banner").hidden = true;
   $("notice-banner").hidden = true;
-  troubles.clear();
-  renderTrouble();
+  clearTroubles();
   $("monitor-status").textContent = "Monitoring stopped: camera and microphone are off.";
   let text = END_TEXT[status] || END_TEXT.ended;
   if (status === "terminated") text += reason ? ` Reason: ${reason}` : " No reason was given.";
@@ -845,7 +688,7 @@ async function finish(status, reason) {
   if (app.view && status !== "terminated") app.view.clearDrafts();
   saveState({ step: "done" });
   show("done");
-  if (app.session) await showReceipt();
+  if (app.session) await showReceipt({ api, session: app.session, view: app.view });
 }
 
 // ---- reload -----------------------------------------------------------------------------
@@ -936,6 +779,7 @@ function focusWrap(event) {
 }
 
 function wire() {
+  bannersWhenEnded(() => app.ending);
   for (const edge of document.querySelectorAll(".focus-wrap")) edge.addEventListener("focus", focusWrap);
   $("signin-form").addEventListener("submit", signIn);
   $("choose-form").addEventListener("submit", chooseSubmit);
