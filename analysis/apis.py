@@ -22,12 +22,14 @@ from proctoring_site.schema import paginated
 
 from . import selectors, services
 from .analyze_gate import analyze_rate_limit_hit
-from .models import MediaItem, MediaKind
+from .models import Enrollment, MediaItem, MediaKind
 from .serializers import (
     AnalyzeInputSerializer,
     AnalyzeOutputSerializer,
     AudioJsonInputSerializer,
     EnrollmentOutputSerializer,
+    EnrollmentStatusInputSerializer,
+    EnrollmentStatusOutputSerializer,
     FaceEnrollJsonInputSerializer,
     FrameJsonInputSerializer,
     MediaAcceptedOutputSerializer,
@@ -138,6 +140,32 @@ class FaceEnrollApi(APIView):
         session = _own_session(request, serializer.validated_data["session_id"])
         enrollment = services.enrollment_face_create(session=session, images=images)
         return Response(EnrollmentOutputSerializer(enrollment).data, status=status.HTTP_201_CREATED)
+
+
+class EnrollStatusApi(APIView):
+    """GET /api/monitoring/enroll/status?session_id=: which identity templates the session has.
+
+    A candidate who rejoins a session (a new tab, another browser) is not asked to enrol
+    again when both are there, unless the exam's policy says ``reenroll_on_rejoin``.
+    """
+
+    @extend_schema(responses={200: EnrollmentStatusOutputSerializer})
+    def get(self, request: Request) -> Response:
+        serializer = EnrollmentStatusInputSerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        session = _own_session(request, serializer.validated_data["session_id"])
+        kinds = set(selectors.enrollment_kinds(session=session))
+        policy = session.policy
+        needed = {Enrollment.Kind.FACE} if policy.get("identity_checks", True) else set()
+        if policy.get("voice_checks", True):
+            needed.add(Enrollment.Kind.VOICE)
+        data = {
+            "face": Enrollment.Kind.FACE in kinds,
+            "voice": Enrollment.Kind.VOICE in kinds,
+            "complete": needed <= kinds,
+            "reenroll_on_rejoin": bool(policy.get("reenroll_on_rejoin", False)),
+        }
+        return Response(EnrollmentStatusOutputSerializer(data).data)
 
 
 class VoiceEnrollApi(APIView):

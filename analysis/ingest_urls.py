@@ -11,4 +11,5 @@ urlpatterns = [
     path("audio", apis.AudioUploadApi.as_view(), name="monitoring-audio"),
     path("enroll/face", apis.FaceEnrollApi.as_view(), name="monitoring-enroll-face"),
     path("enroll/voice", apis.VoiceEnrollApi.as_view(), name="monitoring-enroll-voice"),
+    path("enroll/status", apis.EnrollStatusApi.as_view(), name="monitoring-enroll-status"),
 ]

@@ -8,9 +8,10 @@ from typing import Any
 from django.db.models import Avg, Count, Max, Q, QuerySet
 
 from accounts.models import User
+from exams.models import ExamSession
 from exams.selectors import session_for_user
 
-from .models import AnalysisResult, MediaKind, ResultLabel, ResultStatus, SessionRisk
+from .models import AnalysisResult, Enrollment, MediaKind, ResultLabel, ResultStatus, SessionRisk
 
 
 def results_for_user(
@@ -125,3 +126,8 @@ def recent_voice_windows(
         .values_list("media_id", "captured_at", "raw__window_embeddings")
     )
     return [(media_id, at, list(encoded or [])) for media_id, at, encoded in rows]
+
+
+def enrollment_kinds(*, session: ExamSession) -> list[str]:
+    """The kinds of identity template (face, voice) stored for ``session``."""
+    return list(Enrollment.objects.filter(session=session).values_list("kind", flat=True))

@@ -163,3 +163,14 @@ class ResultOutputSerializer(serializers.ModelSerializer):
             "raw",
             "created_at",
         ]
+
+
+class EnrollmentStatusInputSerializer(serializers.Serializer):
+    session_id = serializers.UUIDField()
+
+
+class EnrollmentStatusOutputSerializer(serializers.Serializer):
+    face = serializers.BooleanField()
+    voice = serializers.BooleanField()
+    complete = serializers.BooleanField(help_text="Every template the policy needs is there.")
+    reenroll_on_rejoin = serializers.BooleanField()

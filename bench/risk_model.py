@@ -56,15 +56,16 @@ def main() -> None:
     if not (MEDIA / "MANIFEST.tsv").exists():
         sys.exit(f"shared media not found at {MEDIA} (set SHARED_MEDIA_DIR)")
     _setup()
-    from exams.dashboard.risk_training import risk_model_train
     from exams.tests.risk_verdicts import analyze_conditions, verdicts_simulate
 
     from accounts.services import proctor_create
     from analysis.learned.features import feature_matrix
     from analysis.services.risk import active_predictor
     from analysis.services.risk_signals import incident_signals
-    from exams.models import Exam, IncidentVerdict
+    from exams.models import Exam
     from monitoring.models import Incident
+    from review.dashboard.risk_training import risk_model_train
+    from review.models import IncidentVerdict
 
     load = os.getloadavg()
     print(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

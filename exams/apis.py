@@ -92,3 +92,15 @@ class SessionConsentApi(APIView):
             raise NotFoundError("No such session.")
         session = services.session_consent_record(session=session)
         return Response(SessionOutputSerializer(session).data)
+
+
+class SessionOpenProblemsApi(APIView):
+    """POST: the candidate's page shows the problems now; the exam's clock starts (once)."""
+
+    @extend_schema(request=None, responses={200: SessionOutputSerializer})
+    def post(self, request: Request, session_id: str) -> Response:
+        session = session_for_user(user=request.user, session_id=session_id)
+        if session.candidate_id != request.user.pk:
+            raise NotFoundError("No such session.")
+        session = services.session_problems_open(session=session)
+        return Response(SessionOutputSerializer(session).data)

@@ -89,6 +89,11 @@ class ExamSession(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.TextField(blank=True)
     consent_at = models.DateTimeField(null=True, blank=True)
+    problems_opened_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the candidate reached the problems: the exam's clock starts then.",
+    )
     accommodations = models.JSONField(
         default=dict, blank=True, help_text="Per-candidate policy overrides."
     )

@@ -32,6 +32,9 @@ DEFAULT_POLICY: dict[str, Any] = {
     "multiple_faces_min_frames": 2,
     "other_voice_min_s": 3,
     "identity_check_every_n_frames": 5,
+    # The candidate's page
+    "violation_notices": True,  # tell the candidate at once when a violation is recorded
+    "reenroll_on_rejoin": False,  # a rejoined session asks for the identity check again
 }
 
 

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from proctoring_site.validation import MAX_DB_INT
 
 from .models import Exam, ExamSession, Problem, SessionTransition
+from .policy import effective_policy
 
 
 class ProblemOutputSerializer(serializers.ModelSerializer):
@@ -14,8 +15,24 @@ class ProblemOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "statement", "starter_code", "language", "order"]
 
 
+# What the candidate is told before consent: what is monitored and what counts as leaving.
+RULE_KEYS = (
+    "tab_hidden_threshold_s",
+    "window_blur_threshold_s",
+    "fullscreen_exit_threshold_s",
+    "paste_size_threshold_chars",
+    "face_checks",
+    "gaze_checks",
+    "identity_checks",
+    "voice_checks",
+    "violation_notices",
+    "reenroll_on_rejoin",
+)
+
+
 class ExamOutputSerializer(serializers.ModelSerializer):
     problems = ProblemOutputSerializer(many=True, read_only=True)
+    rules = serializers.SerializerMethodField()
 
     class Meta:
         model = Exam
@@ -27,7 +44,12 @@ class ExamOutputSerializer(serializers.ModelSerializer):
             "starts_at",
             "ends_at",
             "problems",
+            "rules",
         ]
+
+    def get_rules(self, exam: Exam) -> dict:
+        policy = effective_policy(exam.policy)
+        return {key: policy[key] for key in RULE_KEYS}
 
 
 class AttemptsOutputSerializer(serializers.Serializer):
@@ -81,12 +103,19 @@ class SessionOutputSerializer(serializers.ModelSerializer):
             "ended_at",
             "end_reason",
             "consent_at",
+            "problems_opened_at",
             "exam",
             "policy",
         ]
 
     def get_policy(self, session: ExamSession) -> dict:
-        keep = ("frame_interval_s", "audio_chunk_s", "heartbeat_timeout_s")
+        keep = (
+            "frame_interval_s",
+            "audio_chunk_s",
+            "heartbeat_timeout_s",
+            "paste_size_threshold_chars",
+            *RULE_KEYS,
+        )
         return {key: session.policy[key] for key in keep}
 
 

@@ -211,6 +211,30 @@ def session_consent_record(*, session: ExamSession) -> ExamSession:
     return session
 
 
+def session_problems_open(*, session: ExamSession) -> ExamSession:
+    """The candidate reached the problems: the exam's clock starts now, once.
+
+    Until then (system check, consent, identity check) the session runs on the deadline set at
+    its start, so a candidate who never gets through still expires; the first call moves the
+    deadline to now + the exam's duration (never past the exam's own end). Later calls (a
+    reload, a second tab) change nothing.
+    """
+    if session.problems_opened_at is not None or not session.is_active:
+        return session
+    with transaction.atomic():
+        locked = ExamSession.objects.select_for_update().get(pk=session.pk)
+        if locked.problems_opened_at is None and locked.is_active:
+            now = timezone.now()
+            deadline = now + timedelta(minutes=locked.exam.duration_minutes)
+            if locked.exam.ends_at is not None:
+                deadline = min(deadline, locked.exam.ends_at)
+            locked.problems_opened_at = now
+            locked.ends_at = deadline
+            locked.save(update_fields=["problems_opened_at", "ends_at"])
+            logger.info("session %s: problems opened, ends at %s", locked.pk, locked.ends_at)
+    return locked
+
+
 def session_expire_if_due(session: ExamSession) -> bool:
     """Expire ``session`` if its deadline passed. True when it is (now) expired by time."""
     if not session.is_active or session.ends_at is None or session.ends_at > timezone.now():

@@ -12,4 +12,9 @@ urlpatterns = [
         apis.SessionConsentApi.as_view(),
         name="session-consent",
     ),
+    path(
+        "sessions/<uuid:session_id>/open-problems",
+        apis.SessionOpenProblemsApi.as_view(),
+        name="session-open-problems",
+    ),
 ]

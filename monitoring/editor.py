@@ -12,7 +12,9 @@ Rule: a paste or insertion of at least the session policy's ``paste_size_thresho
 a ``large_paste`` when it is more than LARGE_PASTE_RATIO times the characters the candidate
 typed in the LARGE_PASTE_WINDOW_S seconds before it. Only typing *before* the paste counts, so
 the verdict is reached the moment the paste is reported and later events never reverse it;
-a candidate moving their own code around has typed plenty of it just before.
+a candidate moving their own code around has typed plenty of it just before. A paste the page
+marks ``"origin": "exam"`` (text copied in this exam's own editors) is never large; the
+incident keeps the page's ``origin`` and the beginning of the pasted ``text``.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class EditorEvent:
     chars: int
     problem_id: int | None = None
     evidence: Mapping[str, Any] | None = None
+    text: str = ""
+    origin: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,8 @@ class LargePaste:
     typed_before: int
     problem_id: int | None
     evidence: Mapping[str, Any] | None
+    text: str = ""
+    origin: str = ""
 
 
 def _count(data: Mapping[str, Any], *names: str) -> int:
@@ -83,8 +89,10 @@ def editor_events_parse(
     events: list[EditorEvent] = []
     if event_type == EventType.PASTE:
         chars = _count(data, "chars", "length", "size")
+        text = data.get("text") if isinstance(data.get("text"), str) else ""
+        origin = data.get("origin") if isinstance(data.get("origin"), str) else ""
         if chars:
-            events.append(EditorEvent(at, PASTE, chars, problem_id, evidence))
+            events.append(EditorEvent(at, PASTE, chars, problem_id, evidence, text, origin))
     elif event_type == EventType.EDITOR_ACTIVITY:
         typed = _count(data, "typed_chars", "typed")
         inserted = _count(data, "inserted_chars", "inserted")
@@ -107,6 +115,8 @@ def large_pastes_find(
     for event in sorted(events, key=lambda e: e.at):
         if event.kind not in (PASTE, INSERT) or event.chars < min_chars:
             continue
+        if event.origin == "exam":
+            continue  # copied in this exam's own editor: moving one's own code around
         # Typing reported in [at - window, at]: a report at the paste's moment counts.
         first = bisect.bisect_left(moments, event.at - window)
         last = bisect.bisect_right(moments, event.at)
@@ -120,6 +130,8 @@ def large_pastes_find(
                     typed_before=typed,
                     problem_id=event.problem_id,
                     evidence=event.evidence,
+                    text=event.text,
+                    origin=event.origin,
                 )
             )
     return found
@@ -168,6 +180,8 @@ def editor_events_assess(*, session: ExamSession, events: Iterable[EditorEvent])
                     "window_s": window_s,
                     "ratio": ratio,
                     "problem_id": paste.problem_id,
+                    "origin": paste.origin or "unknown",
+                    "text": paste.text,
                 },
                 evidence=[dict(paste.evidence)] if paste.evidence else [],
             )

@@ -15,6 +15,8 @@ class Incident(models.Model):
         WINDOW_BLUR = "window_blur", "Window lost focus"
         FULLSCREEN_EXIT = "fullscreen_exit", "Left fullscreen"
         LARGE_PASTE = "large_paste", "Large paste"
+        TRANSCRIBED_TYPING = "transcribed_typing", "Typed at a transcription rhythm"
+        UNTYPED_SUBMISSION = "untyped_submission", "Submitted code not written in the editor"
         CAMERA_OFF = "camera_off", "Camera off"
         MIC_OFF = "mic_off", "Microphone off"
         OFFLINE = "offline", "Went offline"
@@ -110,6 +112,7 @@ class EventType(models.TextChoices):
     OFFLINE = "offline", "Offline"
     DISPLAYS_CHANGED = "displays_changed", "Displays changed"
     EDITOR_ACTIVITY = "editor_activity", "Editor activity"
+    EDITOR_CHANGES = "editor_changes", "Editor changes"
 
 
 class MonitoringLog(models.Model):

@@ -22,7 +22,7 @@ from proctoring_site.exceptions import ApplicationError
 
 from . import admin_views, services
 from .admin_forms import GrantAttemptForm
-from .dashboard import risk_admin_views, selectors, sources
+from .dashboard import replay, risk_admin_views, selectors, sources
 from .models import IncidentVerdict, ProctorAction, SessionVerdict
 
 # --------------------------------------------------------------------------- triage list
@@ -178,6 +178,11 @@ class ExamSessionAdmin(admin.ModelAdmin):
                 "<uuid:session_id>/review/",
                 view(admin_views.session_review),
                 name=f"{prefix}_review",
+            ),
+            path(
+                "<uuid:session_id>/review/replay/",
+                view(replay.session_replay),
+                name=f"{prefix}_replay",
             ),
             path(
                 "<uuid:session_id>/review/incident-verdict/",

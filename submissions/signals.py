@@ -14,6 +14,7 @@ from django.dispatch import receiver
 from exams.lifecycle import FINAL_STATUSES
 from exams.models import SessionTransition
 
+from .authorship_services import authorship_assess_enqueue
 from .reports import similarity_report_enqueue_when_exam_done
 from .services import submissions_mark_final
 
@@ -24,4 +25,5 @@ def session_ended(sender: type, instance: SessionTransition, created: bool, **kw
         return
     session = instance.session
     submissions_mark_final(session=session)
+    authorship_assess_enqueue(session_id=session.pk)
     similarity_report_enqueue_when_exam_done(exam_id=session.exam_id)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from exams.models import Exam
+from exams.models import Exam, ExamSession
 
+from .authorship_services import authorship_assess
 from .reports import similarity_report_run
 
 
@@ -21,4 +22,15 @@ def similarity_report_for_exam(exam_id: int) -> dict[str, Any]:
             {"problem_id": p.problem.pk, "compared": p.compared, "pairs": len(p.matches)}
             for p in report.problems
         ],
+    }
+
+
+def authorship_assess_session(session_id: str) -> dict[str, Any]:
+    """Authorship incidents for one ended session; returns their kinds for the task result."""
+    session = ExamSession.objects.filter(pk=session_id).first()
+    if session is None:
+        return {"session_id": session_id, "skipped": "no such session"}
+    return {
+        "session_id": session_id,
+        "incidents": [incident.kind for incident in authorship_assess(session=session)],
     }

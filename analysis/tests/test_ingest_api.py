@@ -380,3 +380,31 @@ def test_uploads_are_rate_limited_per_session(client, session, shared_media, set
     assert int(response["Retry-After"]) >= 1
     assert MediaItem.objects.count() == 2
     cache.clear()
+
+
+def test_enrollment_status_says_which_templates_the_session_has(
+    client, session, other_candidate, client_for
+) -> None:
+    url = f"/api/monitoring/enroll/status?session_id={session.pk}"
+    assert client.get(url).json() == {
+        "face": False,
+        "voice": False,
+        "complete": False,
+        "reenroll_on_rejoin": False,
+    }
+    Enrollment.objects.create(session=session, kind="face", template=[1.0], model_version="t")
+    assert client.get(url).json()["complete"] is False
+    Enrollment.objects.create(session=session, kind="voice", template=[1.0], model_version="t")
+    body = client.get(url).json()
+    assert body["face"] and body["voice"] and body["complete"]
+    assert client_for(other_candidate).get(url).status_code == 404
+    assert client.get("/api/monitoring/enroll/status?session_id=nope").status_code == 400
+
+
+def test_enrollment_status_follows_the_policy(client, session) -> None:
+    session.accommodations = {"voice_checks": False, "reenroll_on_rejoin": True}
+    session.save(update_fields=["accommodations"])
+    Enrollment.objects.create(session=session, kind="face", template=[1.0], model_version="t")
+    body = client.get(f"/api/monitoring/enroll/status?session_id={session.pk}").json()
+    assert body["complete"] is True  # no voice print needed for this candidate
+    assert body["reenroll_on_rejoin"] is True  # the page asks for the check again

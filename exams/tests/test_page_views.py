@@ -36,7 +36,16 @@ def test_exam_page_loads_only_local_assets(page_response) -> None:
     assert "script-src 'self'" in csp
     assert "connect-src 'self' ws://testserver" in csp
     assert "frame-ancestors 'none'" in csp
+    # Styles: this origin, plus the one <style> element of the code editor with the nonce.
+    config = json.loads(html.split('id="page-config" type="application/json">')[1].split("<")[0])
+    assert f"style-src 'self' 'nonce-{config['styleNonce']}'" in csp
+    assert len(config["styleNonce"]) >= 24
     assert page_response["Permissions-Policy"].startswith("camera=(self)")
+
+
+def test_exam_page_style_nonce_is_new_for_every_response(db) -> None:
+    first, second = Client().get("/exam/"), Client().get("/exam/")
+    assert first["Content-Security-Policy"] != second["Content-Security-Policy"]
 
 
 def test_exam_page_only_answers_get(db) -> None:
@@ -46,5 +55,13 @@ def test_exam_page_only_answers_get(db) -> None:
 def test_exam_page_static_modules_exist(settings) -> None:
     from django.contrib.staticfiles import finders
 
-    for name in ("app.js", "api.js", "event-queue.js", "media.js", "pcm-worklet.js", "exam.css"):
+    names = ("app.js", "api.js", "event-queue.js", "media.js", "pcm-worklet.js", "exam.css")
+    for name in (
+        *names,
+        "editor.js",
+        "vendor/codemirror.js",
+        "banners.js",
+        "rules.js",
+        "receipt.js",
+    ):
         assert finders.find(f"exam/{name}"), name

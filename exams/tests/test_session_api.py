@@ -219,3 +219,49 @@ def test_login_bad_input_is_400(api_client) -> None:
     response = api_client.post("/api/auth/login", {"username": ["x"]}, format="json")
     assert response.status_code == 400
     assert set(response.json()["error"]["details"]["fields"]) == {"username", "password"}
+
+
+def test_the_clock_starts_when_the_problems_open_and_only_once(
+    client_for, candidate, other_candidate, exam
+) -> None:
+    client = client_for(candidate)
+    body = _start(client, candidate, exam, consent=True).json()
+    assert body["problems_opened_at"] is None
+    assert body["exam"]["rules"]["tab_hidden_threshold_s"] == 5
+    assert body["exam"]["rules"]["reenroll_on_rejoin"] is False
+    session = ExamSession.objects.get(pk=body["id"])
+    # The identity check took 20 minutes: none of it counts against the exam's time.
+    ExamSession.objects.filter(pk=session.pk).update(
+        ends_at=session.ends_at - timedelta(minutes=20)
+    )
+    url = f"/api/exams/sessions/{session.pk}/open-problems"
+    assert client_for(other_candidate).post(url).status_code == 404
+    opened = client.post(url)
+    assert opened.status_code == 200, opened.content
+    session.refresh_from_db()
+    assert session.problems_opened_at is not None
+    deadline = session.problems_opened_at + timedelta(minutes=exam.duration_minutes)
+    assert session.ends_at == deadline
+    # A reload or a second tab does not restart the clock.
+    again = client.post(url).json()
+    session.refresh_from_db()
+    assert session.ends_at == deadline
+    assert again["problems_opened_at"] == opened.json()["problems_opened_at"]
+
+
+def test_opening_the_problems_never_passes_the_exam_window(client_for, candidate, exam) -> None:
+    client = client_for(candidate)
+    body = _start(client, candidate, exam).json()
+    exam.ends_at = timezone.now() + timedelta(minutes=5)
+    exam.save()
+    client.post(f"/api/exams/sessions/{body['id']}/open-problems")
+    assert ExamSession.objects.get(pk=body["id"]).ends_at <= exam.ends_at
+
+
+def test_an_exams_rules_follow_its_policy(client_for, candidate, exam) -> None:
+    exam.policy = {"tab_hidden_threshold_s": 12, "violation_notices": False}
+    exam.save()
+    (listed,) = client_for(candidate).get("/api/exams/").json()
+    assert listed["rules"]["tab_hidden_threshold_s"] == 12
+    assert listed["rules"]["violation_notices"] is False
+    assert listed["rules"]["paste_size_threshold_chars"] == 200

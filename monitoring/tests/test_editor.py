@@ -115,6 +115,8 @@ def test_assess_records_one_incident_per_large_paste_idempotently(session):
         "window_s": 120,
         "ratio": 3.0,
         "problem_id": 1,
+        "origin": "unknown",
+        "text": "",
     }
     assert incident.evidence == [{"type": "log", "seq": 11}]
 
@@ -166,3 +168,22 @@ def test_stored_logs_are_judged_against_the_typing_logged_before_them(session):
     assert inserted.details["how"] == INSERT
     assert inserted.details["typed_chars_before"] == 35
     assert inserted.evidence == [{"type": "log", "seq": 5}]
+
+
+@pytest.mark.django_db
+def test_a_large_outside_paste_keeps_its_text_and_an_own_copy_is_not_flagged(session):
+    _log(session, 1, 0, "editor_activity", {"problem_id": 1, "typed_chars": 10, "seconds": 10})
+    pasted_text = "def solve(xs):\n    return sorted(xs)\n" * 10
+    outside = _log(
+        session,
+        2,
+        20,
+        "paste",
+        {"length": 380, "problem_id": 1, "origin": "outside", "text": pasted_text},
+    )
+    own = _log(session, 3, 30, "paste", {"length": 380, "problem_id": 1, "origin": "exam"})
+
+    (incident,) = editor_log_assess(session=session, log=outside)
+    assert incident.details["origin"] == "outside"
+    assert incident.details["text"] == pasted_text
+    assert editor_log_assess(session=session, log=own) == []

@@ -13,6 +13,9 @@ import {
   openMicrophone,
 } from "./media.js";
 import { Monitor } from "./monitor.js";
+import { bannersWhenEnded, clearTroubles, hideTrouble, showTrouble, showViolation } from "./banners.js";
+import { showReceipt } from "./receipt.js";
+import { renderAbout } from "./rules.js";
 
 const config = JSON.parse(document.getElementById("page-config").textContent);
 const api = new Api(config.apiBase);
@@ -48,8 +51,18 @@ function saveState(changes) {
   sessionStorage.setItem(STATE_KEY, JSON.stringify({ ...loadState(), ...changes }));
 }
 
+const PROGRESS_STEPS = ["check", "consent", "enroll", "exam"];
+
 function show(step) {
   for (const section of document.querySelectorAll(".step")) section.hidden = section.id !== `step-${step}`;
+  const at = PROGRESS_STEPS.indexOf(step);
+  $("progress").hidden = at < 0;
+  for (const item of document.querySelectorAll("#progress li")) {
+    const index = PROGRESS_STEPS.indexOf(item.dataset.step);
+    if (index === at) item.setAttribute("aria-current", "step");
+    else item.removeAttribute("aria-current");
+    item.classList.toggle("done", index < at);
+  }
   const heading = document.querySelector(`#step-${step} h1`);
   if (heading) heading.focus();
   document.body.dataset.step = step;
@@ -316,8 +329,7 @@ async function consentSubmit(event) {
     saveState({ sessionId: session.id, enrolled: false });
     await stopMeter();
     await startMonitor();
-    show("enroll");
-    $("enroll-preview").srcObject = app.camera;
+    await enrollOrSkip();
   } catch (error) {
     showError("consent-error", `The exam could not start: ${error.message}`);
   } finally {
@@ -400,6 +412,36 @@ async function enroll() {
 
 // ---- the exam ----------------------------------------------------------------------------
 
+async function reacquire(device) {
+  try {
+    if (device === "camera") {
+      const stream = await openCamera();
+      stopStream(app.camera);
+      app.camera = stream;
+      await app.monitor.replaceCamera(stream);
+    } else {
+      const stream = await openMicrophone();
+      stopStream(app.microphone);
+      app.microphone = stream;
+      await app.monitor.replaceMicrophone(stream);
+    }
+    hideTrouble(device);
+  } catch (error) {
+    const what = device === "camera" ? "camera" : "microphone";
+    showTrouble(
+      device,
+      `The ${what} could not be turned back on: ${describeMediaError(error, what)} Check that it is plugged in and not used by another program, then try again.`,
+      `Turn the ${what} back on`,
+      () => reacquire(device),
+    );
+  }
+}
+
+function retryNow() {
+  app.monitor.queue.schedule(0);
+  if (app.monitor.live) app.monitor.live.connect();
+}
+
 function monitorStatus(state) {
   const parts = [
     `Camera ${state.camera}`,
@@ -414,10 +456,45 @@ function monitorStatus(state) {
   element.dataset.audioSent = state.audioSent;
   element.dataset.pending = state.pending;
   element.dataset.live = state.live;
-  const connection = $("connection-banner");
-  const trouble = state.frameErrors > 0 && state.framesSent === 0;
-  connection.hidden = !trouble;
-  if (trouble) connection.textContent = `Camera photos are not reaching the server: ${state.lastError}`;
+  if (app.ending) return;
+
+  const noAnswer = state.queueFailures >= 2 && state.queueStatus === 0;
+  if (!state.online || noAnswer) {
+    showTrouble(
+      "connection",
+      "The connection to the exam server is lost. Keep working: your code and the monitoring events are kept on this computer and sent as soon as the connection is back.",
+      "Try to reconnect now",
+      retryNow,
+    );
+  } else {
+    hideTrouble("connection");
+  }
+  const serverDown =
+    (state.queueFailures >= 2 && state.queueStatus >= 500) ||
+    (state.frameFailStreak >= 2 && state.frameStatus >= 500);
+  if (serverDown && state.online) {
+    const status = state.queueStatus >= 500 ? state.queueStatus : state.frameStatus;
+    showTrouble(
+      "server",
+      `The exam server is not answering properly (error ${status}). Keep working: nothing is lost, the page keeps trying. If this lasts more than a few minutes, tell your proctor.`,
+      "Try again now",
+      retryNow,
+    );
+  } else {
+    hideTrouble("server");
+  }
+  for (const device of ["camera", "microphone"]) {
+    if (state[device].startsWith("off")) {
+      showTrouble(
+        device,
+        `Your ${device} stopped (${state[device].replace(/^off /, "").replace(/[()]/g, "")}): the exam needs it. Check that it is connected and not used by another program, then turn it back on.`,
+        `Turn the ${device} back on`,
+        () => reacquire(device),
+      );
+    } else {
+      hideTrouble(device);
+    }
+  }
 }
 
 // One tab per session: two tabs would share the event queue and double the uploads. The lock
@@ -453,6 +530,9 @@ async function startMonitor() {
     onLive: liveMessage,
     onEnded: sessionEnded,
     onStatus: monitorStatus,
+    onViolation: (kind, details) => {
+      if (app.session.policy.violation_notices !== false) showViolation(kind, details);
+    },
   });
   $("exam-preview").srcObject = app.camera;
   app.monitor.startEvents();
@@ -469,10 +549,26 @@ function liveMessage(name, data) {
   }
 }
 
-function enterExam() {
+async function enterExam() {
+  if (app.view || app.ending) return;
   enterFullscreen();
+  // The exam's clock starts now, when the problems appear (once: a reload keeps it).
+  try {
+    app.session = await api.post(`/exams/sessions/${app.session.id}/open-problems`);
+  } catch (error) {
+    if (error.status === 409 || error.status === 404) return sessionEnded(error);
+    showTrouble("exam", `The exam could not be opened: ${error.message}`, "Try again", () => enterExam());
+    return;
+  }
+  hideTrouble("exam");
   saveState({ step: "exam" });
-  app.view = new ExamView({ api, session: app.session, monitor: app.monitor, onTimeUp: timeUp });
+  app.view = new ExamView({
+    api,
+    session: app.session,
+    monitor: app.monitor,
+    onTimeUp: timeUp,
+    styleNonce: config.styleNonce,
+  });
   app.view.render();
   show("exam");
   app.view.startCountdown();
@@ -511,11 +607,11 @@ async function finalSubmit() {
     await app.view.submitAllChanged();
     await app.monitor.drain();
     await api.post("/submissions/final-submit", { session_id: app.session.id });
+    hideTrouble("exam");
     await finish("submitted", "");
   } catch (error) {
     if (error.status === 409) return sessionEnded(error);
-    $("connection-banner").textContent = `The exam could not be finished: ${error.message} Try again.`;
-    $("connection-banner").hidden = false;
+    showTrouble("exam", `The exam could not be finished: ${error.message}`, "Try to finish again", () => finalSubmit());
   } finally {
     busy(button, false);
   }
@@ -555,21 +651,33 @@ const END_TEXT = {
   ended: "This exam session has ended.",
 };
 
+const NEXT_TEXT = {
+  submitted: "Your answers are with the examiners. You can close this page.",
+  terminated:
+    "What you submitted before this moment is kept and will be reviewed with the proctor's report. " +
+    "The exam's organisers will contact you about the next steps; if you think this is a mistake, tell them.",
+  expired: "Your answers are with the examiners. You can close this page.",
+  ended: "You can close this page.",
+};
+
 async function finish(status, reason) {
   if (app.ending) return;
   app.ending = true;
   if (app.view) app.view.destroy();
+  let undelivered = 0;
   if (app.monitor) {
     if (status === "submitted") await app.monitor.drain(3000);
     await app.monitor.stop();
     // An ended session accepts no more events: what is left cannot be delivered, so it is
-    // not kept in this browser (and the candidate is told).
-    const undelivered = app.monitor.queue.stats().pending;
+    // not kept in this browser.
+    undelivered = app.monitor.queue.stats().pending;
     localStorage.removeItem(app.monitor.queue.key);
-    $("done-events").textContent = undelivered
-      ? `${undelivered} monitoring event${undelivered === 1 ? "" : "s"} could not be sent before the end.`
-      : "";
   }
+  // Only a candidate who handed in can act on this (and only by telling the examiners).
+  $("done-events").textContent =
+    undelivered && status === "submitted"
+      ? `${undelivered} monitoring event${undelivered === 1 ? "" : "s"} could not be sent before the end; your answers are not affected.`
+      : "";
   if ($("final-dialog").open) $("final-dialog").close();
   await stopMeter();
   stopStream(app.camera);
@@ -578,14 +686,18 @@ async function finish(status, reason) {
   $("countdown").hidden = true;
   $("warning-banner").hidden = true;
   $("connection-banner").hidden = true;
+  $("notice-banner").hidden = true;
+  clearTroubles();
   $("monitor-status").textContent = "Monitoring stopped: camera and microphone are off.";
   let text = END_TEXT[status] || END_TEXT.ended;
-  if (reason && status === "terminated") text += ` Reason: ${reason}`;
+  if (status === "terminated") text += reason ? ` Reason: ${reason}` : " No reason was given.";
   $("done-text").textContent = text;
+  $("done-next").textContent = NEXT_TEXT[status] || NEXT_TEXT.ended;
   document.body.dataset.endStatus = status;
   if (app.view && status !== "terminated") app.view.clearDrafts();
   saveState({ step: "done" });
   show("done");
+  if (app.session) await showReceipt({ api, session: app.session, view: app.view });
 }
 
 // ---- reload -----------------------------------------------------------------------------
@@ -619,11 +731,28 @@ async function resumeSession(state) {
 async function continueResumed() {
   await startMonitor();
   if (loadState().enrolled) {
-    enterExam();
+    await enterExam();
   } else {
-    show("enroll");
-    $("enroll-preview").srcObject = app.camera;
+    await enrollOrSkip();
   }
+}
+
+// A candidate who rejoins a session (new tab, other browser) whose identity was checked
+// already goes straight to the exam, unless the exam's policy asks for a new check.
+async function enrollOrSkip() {
+  let status = null;
+  try {
+    status = await api.get(`/monitoring/enroll/status?session_id=${app.session.id}`);
+  } catch {
+    status = null; // unknown: ask for the check
+  }
+  if (status && status.complete && !status.reenroll_on_rejoin) {
+    saveState({ enrolled: true });
+    await enterExam();
+    return;
+  }
+  show("enroll");
+  $("enroll-preview").srcObject = app.camera;
 }
 
 async function checkContinue() {
@@ -634,6 +763,7 @@ async function checkContinue() {
     return;
   }
   await stopMeter();
+  renderAbout(app.exams.find((exam) => exam.id === app.examId));
   show("consent");
 }
 
@@ -645,7 +775,21 @@ async function signOut() {
 
 // ---- start ------------------------------------------------------------------------------
 
+// Tab past the last control (or Shift+Tab before the first) would move focus to the browser's
+// own bar, which the page records as "window lost focus". Two focusable edges send it round.
+const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1']), [contenteditable='true']";
+
+function focusWrap(event) {
+  const candidates = [...document.querySelectorAll(FOCUSABLE)].filter(
+    (element) => !element.classList.contains("focus-wrap") && !element.disabled && element.getClientRects().length,
+  );
+  const target = event.target.dataset.wrap === "first" ? candidates[0] : candidates[candidates.length - 1];
+  if (target) target.focus();
+}
+
 function wire() {
+  bannersWhenEnded(() => app.ending);
+  for (const edge of document.querySelectorAll(".focus-wrap")) edge.addEventListener("focus", focusWrap);
   $("signin-form").addEventListener("submit", signIn);
   $("choose-form").addEventListener("submit", chooseSubmit);
   $("check-run").addEventListener("click", () => runSystemCheck());
@@ -655,12 +799,15 @@ function wire() {
     consentSubmit(event);
   });
   $("enroll-start").addEventListener("click", enroll);
-  $("enroll-continue").addEventListener("click", enterExam);
+  $("enroll-continue").addEventListener("click", () => enterExam());
   $("fullscreen-return").addEventListener("click", enterFullscreen);
   $("final-open").addEventListener("click", openFinalDialog);
   $("final-dialog").addEventListener("close", finalDialogClosed);
   $("warning-dismiss").addEventListener("click", () => {
     $("warning-banner").hidden = true;
+  });
+  $("notice-dismiss").addEventListener("click", () => {
+    $("notice-banner").hidden = true;
   });
   $("signout").addEventListener("click", signOut);
   document.addEventListener("fullscreenchange", fullscreenChanged);

@@ -53,7 +53,14 @@ export class EventQueue {
 
   stats() {
     const state = this.load();
-    return { pending: state.pending.length, nextSeq: state.nextSeq, acked: state.acked || 0 };
+    return {
+      pending: state.pending.length,
+      nextSeq: state.nextSeq,
+      acked: state.acked || 0,
+      // Consecutive failed sends and the last one's HTTP status (0: no answer at all).
+      failures: this.failures || 0,
+      lastStatus: this.lastError ? this.lastError.status || 0 : null,
+    };
   }
 
   schedule(delayMs) {

@@ -36,8 +36,11 @@ export function formatRemaining(ms) {
 }
 
 export class ExamView {
-  constructor({ api, session, monitor, onTimeUp }) {
+  constructor({ api, session, monitor, onTimeUp, styleNonce = "" }) {
     this.api = api;
+    this.styleNonce = styleNonce;
+    // Texts copied or cut in this exam's editors: a paste of one of them is "from the exam".
+    this.copied = [];
     this.session = session;
     this.monitor = monitor;
     this.onTimeUp = onTimeUp;
@@ -49,6 +52,25 @@ export class ExamView {
     monitor.beforePaste = () => {
       for (const entry of this.editors.values()) entry.editor.flushTyping();
     };
+    monitor.editorAt = (target) => this.editorAt(target);
+    monitor.pasteOrigin = (text) => this.pasteOrigin(text);
+  }
+
+  // The problem and editor a DOM node belongs to (for copy/cut/paste events), or null.
+  editorAt(target) {
+    const host = target && target.closest && target.closest(".code-editor");
+    if (!host) return null;
+    const entry = this.editors.get(Number(host.dataset.problemId));
+    return entry ? { problemId: entry.problem.id, editor: entry.editor, copied: (text) => this.noteCopied(text) } : null;
+  }
+
+  noteCopied(text) {
+    if (!text) return;
+    this.copied = [text, ...this.copied.filter((item) => item !== text)].slice(0, 20);
+  }
+
+  pasteOrigin(text) {
+    return this.copied.some((item) => item === text || (text.length >= 20 && item.includes(text))) ? "exam" : "outside";
   }
 
   draftKey(problemId) {
@@ -110,33 +132,46 @@ export class ExamView {
       const options = known.has(draft.language) ? LANGUAGES : [[draft.language, draft.language], ...LANGUAGES];
       for (const [value, label] of options) language.append(new Option(label, value));
       language.value = draft.language;
-      const textarea = panel.querySelector(".code-editor");
-      textarea.id = `code-${problem.id}`;
-      textarea.dataset.problemId = problem.id;
-      textarea.value = draft.code;
+      const host = panel.querySelector(".code-editor");
+      host.id = `code-${problem.id}`;
+      host.dataset.problemId = problem.id;
       const editorLabel = panel.querySelector(".editor-label");
-      editorLabel.htmlFor = textarea.id;
+      editorLabel.id = `code-label-${problem.id}`;
       editorLabel.textContent = `Your code for “${problem.title}”`;
       const status = panel.querySelector(".save-status");
       const entry = { problem, panel, language, status, submitted: draft.submitted, saveTimer: null };
-      entry.editor = new CodeEditor(textarea, {
+      this.editors.set(problem.id, entry);
+      entry.editor = new CodeEditor(host, {
+        doc: draft.code,
+        language: draft.language,
+        label: `Your code for ${problem.title}`,
+        nonce: this.styleNonce,
+        storageKey: `exam.changes.${this.session.id}.${problem.id}`,
+        pasteOrigin: (text) => this.pasteOrigin(text),
+        // The draft is saved with every change (so a reload starts where the recorded changes
+        // end); the message follows a little later, and never replaces a fresher one.
         onChange: () => {
+          this.saveDraft(problem.id);
           clearTimeout(entry.saveTimer);
           entry.saveTimer = setTimeout(() => {
-            this.saveDraft(problem.id);
-            status.textContent = `Draft saved on this computer at ${timeOfDay()}.`;
+            const since = entry.submitted ? ` Changed since version ${entry.submitted.version}: submit again to send it.` : "";
+            status.textContent = `Draft saved on this computer at ${timeOfDay()}.${since}`;
           }, 1500);
         },
+        onChanges: (changes) => this.monitor.event("editor_changes", { problem_id: problem.id, changes }),
         onTyping: (burst) => this.monitor.event("editor_activity", { problem_id: problem.id, ...burst }),
       });
-      language.addEventListener("change", () => this.saveDraft(problem.id));
+      this.saveDraft(problem.id);
+      language.addEventListener("change", () => {
+        entry.editor.setLanguage(language.value);
+        this.saveDraft(problem.id);
+      });
       panel.querySelector(".save").addEventListener("click", () => {
         this.saveDraft(problem.id);
         status.textContent = `Draft saved on this computer at ${timeOfDay()}. Submit it to send it to the examiners.`;
       });
       panel.querySelector(".submit").addEventListener("click", () => this.submit(problem.id));
       if (entry.submitted) status.textContent = `Version ${entry.submitted.version} submitted.`;
-      this.editors.set(problem.id, entry);
       panels.append(panel);
     });
     if (this.problems.length) this.select(this.problems[0].id);
@@ -169,6 +204,7 @@ export class ExamView {
     const entry = this.editors.get(problemId);
     const button = entry.panel.querySelector(".submit");
     button.disabled = true;
+    clearTimeout(entry.saveTimer); // a pending "Draft saved" must not replace the result
     entry.status.textContent = "Submitting…";
     try {
       const result = await this.submitCode(entry);
@@ -183,6 +219,9 @@ export class ExamView {
   }
 
   async submitCode(entry) {
+    // The changes that led to this code are queued before the submission, so the server has
+    // them when it compares the submitted text with what was typed here.
+    entry.editor.flushChanges();
     const code = entry.editor.value;
     const language = entry.language.value;
     const result = await this.api.post("/submissions/submit", {
@@ -191,7 +230,12 @@ export class ExamView {
       language,
       code,
     });
-    entry.submitted = { version: result.version, code, language };
+    entry.submitted = {
+      version: result.version,
+      code,
+      language,
+      submitted_at: result.submitted_at || new Date().toISOString(),
+    };
     this.saveDraft(entry.problem.id);
     return result;
   }
@@ -209,6 +253,7 @@ export class ExamView {
 
   async submitAllChanged() {
     for (const entry of this.unsubmitted()) {
+      clearTimeout(entry.saveTimer);
       entry.status.textContent = "Submitting…";
       await this.submitCode(entry);
       entry.status.textContent = `Version ${entry.submitted.version} submitted at ${timeOfDay()}.`;
@@ -256,7 +301,7 @@ export class ExamView {
     for (const entry of this.editors.values()) {
       clearTimeout(entry.saveTimer);
       entry.editor.destroy();
-      entry.editor.textarea.readOnly = true;
+      entry.editor.setReadOnly(true);
     }
   }
 

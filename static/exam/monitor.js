@@ -11,8 +11,12 @@ export const ENDPOINTS = {
   audio: "/monitoring/audio",
 };
 
+// The pasted text kept in a paste event (its payload has a size limit).
+const PASTE_TEXT_CHARS = 1500;
+const PASTE_TEXT_BYTES = 3000;
+
 export class Monitor {
-  constructor({ api, session, camera, microphone, video, onLive, onEnded, onStatus }) {
+  constructor({ api, session, camera, microphone, video, onLive, onEnded, onStatus, onViolation = () => {} }) {
     this.api = api;
     this.session = session;
     this.sessionId = session.id;
@@ -23,7 +27,12 @@ export class Monitor {
     this.onLive = onLive;
     this.onEnded = onEnded;
     this.onStatus = onStatus;
+    // Called when the page records something the rules count (the candidate is told).
+    this.onViolation = onViolation;
+    this.hiddenSince = null;
+    this.blurredSince = null;
     this.listeners = [];
+    this.trackListeners = { camera: [], microphone: [] };
     this.timers = [];
     this.stopped = false;
     this.mediaStarted = false;
@@ -36,15 +45,21 @@ export class Monitor {
       live: "connecting",
       framesSent: 0,
       frameErrors: 0,
+      frameFailStreak: 0,
+      frameStatus: null,
       audioSent: 0,
       audioErrors: 0,
       pending: 0,
+      queueFailures: 0,
+      queueStatus: null,
+      online: navigator.onLine !== false,
       lastError: "",
     };
     this.queue = new EventQueue({
       api,
       sessionId: this.sessionId,
-      onStateChange: (stats) => this.update({ pending: stats.pending }),
+      onStateChange: (stats) =>
+        this.update({ pending: stats.pending, queueFailures: stats.failures, queueStatus: stats.lastStatus }),
       onSessionEnded: (error) => this.sessionEnded(error),
     });
   }
@@ -69,14 +84,24 @@ export class Monitor {
 
   // Browser events, heartbeats, the websocket, and the retry of events left by a reload.
   startEvents() {
-    this.on(document, "visibilitychange", () =>
-      this.event(document.visibilityState === "hidden" ? "tab_hidden" : "tab_visible"),
-    );
-    this.on(window, "blur", () => this.event("window_blur"));
-    this.on(window, "focus", () => this.event("window_focus"));
-    this.on(document, "fullscreenchange", () =>
-      this.event(document.fullscreenElement ? "fullscreen_enter" : "fullscreen_exit"),
-    );
+    this.on(document, "visibilitychange", () => {
+      const hidden = document.visibilityState === "hidden";
+      this.event(hidden ? "tab_hidden" : "tab_visible");
+      if (hidden) this.hiddenSince = Date.now();
+      else this.cameBack("tab_hidden", "hiddenSince");
+    });
+    this.on(window, "blur", () => {
+      this.event("window_blur");
+      this.blurredSince = Date.now();
+    });
+    this.on(window, "focus", () => {
+      this.event("window_focus");
+      this.cameBack("window_blur", "blurredSince");
+    });
+    this.on(document, "fullscreenchange", () => {
+      this.event(document.fullscreenElement ? "fullscreen_enter" : "fullscreen_exit");
+      if (!document.fullscreenElement) this.onViolation("fullscreen_exit", {});
+    });
     for (const kind of ["copy", "cut", "paste"]) {
       this.on(document, kind, (event) => this.clipboardEvent(kind, event), true);
     }
@@ -84,7 +109,11 @@ export class Monitor {
       this.event("online");
       this.queue.schedule(0);
     });
-    this.on(window, "offline", () => this.event("offline"));
+    this.on(window, "offline", () => {
+      this.event("offline");
+      this.update({ online: false });
+    });
+    this.on(window, "online", () => this.update({ online: true }));
     // Flush with keepalive when the page goes away; what does not make it is resent after the
     // reload with the same seq numbers.
     this.on(window, "pagehide", () => this.queue.flush({ keepalive: true }));
@@ -123,40 +152,103 @@ export class Monitor {
     this.live.connect();
   }
 
+  // Back in the tab or window: tell the candidate if the time away counts under the rules.
+  cameBack(kind, sinceField) {
+    const since = this[sinceField];
+    this[sinceField] = null;
+    if (since === null) return;
+    const seconds = (Date.now() - since) / 1000;
+    const threshold = Number(this.policy[kind === "tab_hidden" ? "tab_hidden_threshold_s" : "window_blur_threshold_s"] ?? 5);
+    if (seconds >= threshold) this.onViolation(kind, { seconds: Math.round(seconds) });
+  }
+
   clipboardEvent(kind, event) {
     const target = event.target;
-    const inEditor = target && target.classList && target.classList.contains("code-editor");
+    // Set by the exam view: which problem's editor the node is in, if any.
+    const editor = this.editorAt ? this.editorAt(target) : null;
     let length = 0;
+    let text = "";
     if (kind === "paste") {
       this.beforePaste();
-      length = ((event.clipboardData && event.clipboardData.getData("text")) || "").length;
+      text = (event.clipboardData && event.clipboardData.getData("text")) || "";
+      length = text.length;
+    } else if (editor) {
+      text = editor.editor.selectedText;
+      length = text.length;
+      editor.copied(text);
     } else if (target && typeof target.selectionStart === "number") {
       length = Math.abs(target.selectionEnd - target.selectionStart);
     } else {
       length = String(window.getSelection() || "").length;
     }
-    const payload = { length, target: inEditor ? "editor" : "page" };
-    if (inEditor && target.dataset.problemId) payload.problem_id = Number(target.dataset.problemId);
+    const payload = { length, target: editor ? "editor" : "page" };
+    if (editor) payload.problem_id = editor.problemId;
+    if (kind === "paste" && editor) {
+      // Where the text came from, and (for a large outside paste, evidence for the reviewer)
+      // its beginning; the whole text is in the editor's change records.
+      payload.origin = this.pasteOrigin ? this.pasteOrigin(text) : "outside";
+      const threshold = this.policy.paste_size_threshold_chars || 200;
+      if (payload.origin === "outside" && length >= threshold) {
+        let kept = text.slice(0, PASTE_TEXT_CHARS);
+        while (JSON.stringify(kept).length * 3 > PASTE_TEXT_BYTES) kept = kept.slice(0, Math.floor(kept.length * 0.8));
+        payload.text = kept;
+        payload.text_truncated = kept.length < text.length;
+        this.onViolation("large_paste", { length });
+      }
+    }
     this.event(kind, payload);
   }
 
   watchTrack(stream, device) {
+    for (const remove of this.trackListeners[device]) remove();
+    this.trackListeners[device] = [];
     const track = stream && stream.getTracks()[0];
     if (!track) return;
     const off = device === "camera" ? "camera_off" : "mic_off";
     const on = device === "camera" ? "camera_on" : "mic_on";
-    this.on(track, "ended", () => {
+    const listen = (name, handler) => {
+      track.addEventListener(name, handler);
+      const remove = () => track.removeEventListener(name, handler);
+      this.trackListeners[device].push(remove);
+      this.listeners.push(remove);
+    };
+    listen("ended", () => {
       this.event(off, { reason: "ended" });
       this.update({ [device]: "off (device stopped)" });
     });
-    this.on(track, "mute", () => {
+    listen("mute", () => {
       this.event(off, { reason: "muted" });
       this.update({ [device]: "off (muted)" });
     });
-    this.on(track, "unmute", () => {
+    listen("unmute", () => {
       this.event(on, { reason: "unmuted" });
       this.update({ [device]: "on" });
     });
+  }
+
+  // A camera or microphone that stopped, opened again without a reload: monitoring goes on
+  // with the new track.
+  async replaceCamera(stream) {
+    this.camera = stream;
+    this.video.srcObject = stream;
+    this.watchTrack(stream, "camera");
+    this.event("camera_on", { reason: "reacquired" });
+    this.update({ camera: "on", frameFailStreak: 0 });
+  }
+
+  async replaceMicrophone(stream) {
+    this.microphone = stream;
+    this.watchTrack(stream, "microphone");
+    if (this.recorder) await this.recorder.stop();
+    if (this.mediaStarted) {
+      this.recorder = new AudioRecorder(stream, {
+        chunkSeconds: this.policy.audio_chunk_s || 5,
+        onChunk: (blob, startedAt, seconds) => this.sendAudio(blob, startedAt, seconds),
+      });
+      await this.recorder.start();
+    }
+    this.event("mic_on", { reason: "reacquired" });
+    this.update({ microphone: "on" });
   }
 
   // Camera frames and microphone chunks (started once the exam itself is on screen).
@@ -194,7 +286,7 @@ export class Monitor {
     this.frameInFlight = true;
     try {
       await this.api.post(ENDPOINTS.frames, form);
-      this.update({ framesSent: this.state.framesSent + 1 });
+      this.update({ framesSent: this.state.framesSent + 1, frameFailStreak: 0, frameStatus: null });
     } catch (error) {
       this.mediaError("frameErrors", error);
     } finally {
@@ -222,7 +314,12 @@ export class Monitor {
       this.sessionEnded(error);
       return;
     }
-    this.update({ [counter]: this.state[counter] + 1, lastError: error.message });
+    const changes = { [counter]: this.state[counter] + 1, lastError: error.message };
+    if (counter === "frameErrors") {
+      changes.frameFailStreak = this.state.frameFailStreak + 1;
+      changes.frameStatus = error.status || 0;
+    }
+    this.update(changes);
   }
 
   sessionEnded(error) {
