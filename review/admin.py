@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from exams.admin import ReadOnlyAdminMixin, TransitionInline
@@ -23,6 +24,7 @@ from proctoring_site.exceptions import ApplicationError
 from . import admin_views, services
 from .admin_forms import GrantAttemptForm
 from .dashboard import replay, risk_admin_views, selectors, sources
+from .dashboard.timeline import elapsed_words
 from .models import IncidentVerdict, ProctorAction, SessionVerdict
 
 # --------------------------------------------------------------------------- triage list
@@ -102,9 +104,14 @@ class TriageChangeList(ChangeList):
 
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)
-        counts = selectors.incident_kind_counts([row.pk for row in self.result_list])
+        ids = [row.pk for row in self.result_list]
+        counts = selectors.incident_kind_counts(ids)
+        severities = selectors.incident_kind_severity(ids)
+        analysed = selectors.sessions_analysed(ids)
         for row in self.result_list:
             row.kind_counts = counts.get(row.pk, {})
+            row.kind_severity = severities.get(row.pk, {})
+            row.analysed = row.pk in analysed
 
 
 @admin.register(ExamSession)
@@ -226,6 +233,13 @@ class ExamSessionAdmin(admin.ModelAdmin):
     def risk_column(self, obj: ExamSession) -> str:
         level = obj.risk_level or ""
         score = "–" if obj.risk_score is None else f"{obj.risk_score:.0f}"
+        if not getattr(obj, "kind_counts", {}) and getattr(obj, "analysed", False):
+            # Analysed and clean: a result, not a failure to analyse.
+            return format_html(
+                '<span class="risk-badge risk-clean" title="{}">{}</span>',
+                "The engine analysed this session and found no incident",
+                "Scored, nothing found",
+            )
         label = level.title() if level else "Not scored"
         expected = getattr(obj, "risk_expected", None)
         return format_html(
@@ -257,12 +271,24 @@ class ExamSessionAdmin(admin.ModelAdmin):
         if not counts:
             return format_html('<span class="quiet">{}</span>', "none")
         labels = dict(Incident.Kind.choices)
+        severity = getattr(obj, "kind_severity", {})
+        rank = selectors.SEVERITY_ORDER
+        # Worst first, then the most frequent; the colour says the worst severity of the kind.
+        ordered = sorted(
+            counts.items(), key=lambda item: (-rank.get(severity.get(item[0], ""), 0), -item[1])
+        )
         return format_html_join(
             " ",
-            '<span class="kind-chip" title="{}">{} × {}</span>',
+            '<span class="kind-chip sev-{}" title="{}, worst: {} severity">{} × {}</span>',
             (
-                (labels.get(kind, kind), labels.get(kind, kind), n)
-                for kind, n in sorted(counts.items(), key=lambda item: -item[1])
+                (
+                    severity.get(kind, "none"),
+                    labels.get(kind, kind),
+                    severity.get(kind, "unknown"),
+                    labels.get(kind, kind),
+                    n,
+                )
+                for kind, n in ordered
             ),
         )
 
@@ -379,8 +405,8 @@ class IncidentAdmin(admin.ModelAdmin):
         "session_link",
         "severity",
         "source",
-        "started_at",
-        "ended_at",
+        "started_column",
+        "duration_column",
         "confidence",
         "review_status",
     ]
@@ -391,7 +417,7 @@ class IncidentAdmin(admin.ModelAdmin):
         "session__candidate__candidate_profile__full_name",
     ]
     date_hierarchy = "started_at"
-    list_select_related = ["session__candidate__candidate_profile"]
+    list_select_related = ["session__candidate__candidate_profile", "session__exam"]
     # review_status follows the latest verdict; it is never typed in.
     readonly_fields = ["review_status", "created_at", "updated_at"]
     actions = ["verdict_confirmed", "verdict_dismissed", "verdict_second_review"]
@@ -399,11 +425,26 @@ class IncidentAdmin(admin.ModelAdmin):
     @admin.display(description="Session", ordering="session__started_at")
     def session_link(self, obj: Incident) -> str:
         return format_html(
-            '<a href="{}#incident-{}">{}</a>',
+            '<a href="{}#incident-{}">{}</a><br><span class="quiet">{} · session {}</span>',
             reverse("admin:exams_examsession_review", args=[obj.session_id]),
             obj.pk,
             obj.session.candidate.display_name,
+            obj.session.exam.title,
+            str(obj.session_id)[:8],
         )
+
+    @admin.display(description="Started", ordering="started_at")
+    def started_column(self, obj: Incident) -> str:
+        local = timezone.localtime(obj.started_at)
+        return format_html(
+            '<time datetime="{}">{}</time>', local.isoformat(), local.strftime("%Y-%m-%d %H:%M:%S")
+        )
+
+    @admin.display(description="Lasted", ordering="ended_at")
+    def duration_column(self, obj: Incident) -> str:
+        if obj.duration_s is None:
+            return "still going"
+        return elapsed_words(obj.duration_s)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # incidents come from detectors and monitoring/incidents.py only

@@ -52,30 +52,80 @@ def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int = 1
     )
 
 
+def incident_rows(timeline: Any) -> dict[int, int]:
+    """A row in its lane for each incident (by ``id(entry)``): overlapping ones sit apart.
+
+    Higher severity first (then the longer), each in the first row where it overlaps nothing:
+    a long high-severity incident keeps the top row and is never hidden under a short low one.
+    """
+    order = {"high": 0, "medium": 1, "low": 2}
+    incidents = sorted(
+        (e for e in timeline.entries if e.kind == "incident"),
+        key=lambda e: (
+            order.get(e.severity, 3),
+            -((e.end or timeline.end) - e.at).total_seconds(),
+            e.at,
+        ),
+    )
+    placed: dict[tuple[str, int], list[tuple[datetime, datetime]]] = {}
+    rows: dict[int, int] = {}
+    for entry in incidents:
+        start, end = entry.at, entry.end or timeline.end
+        row = 0
+        while any(
+            start < other_end and other_start < end
+            for other_start, other_end in placed.get((entry.lane, row), [])
+        ):
+            row += 1
+        placed.setdefault((entry.lane, row), []).append((start, end))
+        rows[id(entry)] = row
+    return rows
+
+
 def timeline_strip(timeline: Any) -> SafeString:
     """The session on one time axis: a lane per source, incidents as spans, events as ticks."""
     left, width, lane_h = 120, 1000, 26
     lanes = [lane for lane, _ in timeline.lanes()]
-    height = 30 + lane_h * len(lanes)
+    rows = incident_rows(timeline)
+    # A source lane is as tall as its deepest stack of overlapping incidents.
+    depth = {
+        lane: 1
+        + max(
+            (rows[id(e)] for e in timeline.entries if id(e) in rows and e.lane == lane), default=0
+        )
+        for lane in lanes
+    }
+    tops = {}
+    y_next = 10
+    for lane in lanes:
+        tops[lane] = y_next
+        y_next += lane_h * depth[lane]
+    height = 20 + y_next
     span = max((timeline.end - timeline.start).total_seconds(), 1.0)
 
     def x_of(at: datetime) -> float:
         return left + (at - timeline.start).total_seconds() / span * (width - left - 10)
 
     body = []
-    for index, (_lane, label) in enumerate(timeline.lanes()):
-        y = 10 + index * lane_h
+    for index, (lane, label) in enumerate(timeline.lanes()):
+        y = tops[lane]
         fill = "#f4f4f4" if index % 2 == 0 else "#ffffff"
-        body.append(f'<rect x="0" y="{y}" width="{width}" height="{lane_h}" fill="{fill}"/>')
+        lane_height = lane_h * depth[lane]
+        body.append(f'<rect x="0" y="{y}" width="{width}" height="{lane_height}" fill="{fill}"/>')
         body.append(_text(6, y + 17, label))
     for step in range(6):
         at_s = span * step / 5
         x = left + at_s / span * (width - left - 10)
-        y_axis = 10 + lane_h * len(lanes)
+        y_axis = y_next
         body.append(f'<line x1="{x:.1f}" y1="10" x2="{x:.1f}" y2="{y_axis}" stroke="#ddd"/>')
         body.append(_text(x, y_axis + 14, _duration_label(at_s), anchor="middle", size=10))
-    for entry in timeline.entries:
-        y = 10 + lanes.index(entry.lane) * lane_h
+    # Incidents last, longest first, so a short one is never drawn under a long one.
+    entries = [e for e in timeline.entries if e.kind != "incident"] + sorted(
+        (e for e in timeline.entries if e.kind == "incident"),
+        key=lambda e: -((e.end or timeline.end) - e.at).total_seconds(),
+    )
+    for entry in entries:
+        y = tops[entry.lane] + lane_h * rows.get(id(entry), 0)
         x = x_of(entry.at)
         title = f"<title>{escape(entry.at.strftime('%H:%M:%S'))} {escape(entry.title)}</title>"
         href = f"#{escape(entry.anchor)}"

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
+from analysis.models import AnalysisResult, ResultStatus, SessionRisk
 from exams.lifecycle import ACTIVE_STATUSES
 from exams.models import ExamSession
 from monitoring.models import Incident
@@ -58,6 +59,38 @@ def incident_kind_counts(session_ids: list[Any]) -> dict[Any, dict[str, int]]:
     for session_id, kind, n in rows:
         counts[session_id][kind] = n
     return counts
+
+
+SEVERITY_ORDER = {Incident.Severity.LOW: 1, Incident.Severity.MEDIUM: 2, Incident.Severity.HIGH: 3}
+
+
+def incident_kind_severity(session_ids: list[Any]) -> dict[Any, dict[str, str]]:
+    """{session id: {kind: the highest severity among that kind's incidents}}, one query."""
+    worst: dict[Any, dict[str, str]] = defaultdict(dict)
+    rows = (
+        Incident.objects.filter(session_id__in=session_ids)
+        .values_list("session_id", "kind", "severity")
+        .distinct()
+        .order_by()
+    )
+    for session_id, kind, severity in rows:
+        known = worst[session_id].get(kind)
+        if known is None or SEVERITY_ORDER.get(severity, 0) > SEVERITY_ORDER.get(known, 0):
+            worst[session_id][kind] = severity
+    return worst
+
+
+def sessions_analysed(session_ids: list[Any]) -> set[Any]:
+    """The sessions the engine has scored or analysed something of (frames, audio, events)."""
+    analysed = set(
+        AnalysisResult.objects.filter(session_id__in=session_ids, status=ResultStatus.OK)
+        .values_list("session_id", flat=True)
+        .distinct()
+    )
+    analysed |= set(
+        SessionRisk.objects.filter(session_id__in=session_ids).values_list("session_id", flat=True)
+    )
+    return analysed
 
 
 def session_incidents(session: ExamSession) -> list[Incident]:

@@ -50,7 +50,12 @@ class Entry:
     matches: list[sources.SimilarityMatch] = field(default_factory=list)
     log_seqs: list[int] = field(default_factory=list)
     code: str = ""  # a submission's code, as submitted
-    offset: str = ""  # time since the session started, "+mm:ss"
+    offset: str = ""  # time since the session started, in words ("12 min 05 s in")
+
+    @property
+    def is_raw(self) -> bool:
+        """A plain browser event (heartbeats, camera on...): listed collapsed, behind the rest."""
+        return self.lane == "browser" and self.kind in {"event", "heartbeats"}
 
 
 @dataclass
@@ -61,6 +66,10 @@ class Timeline:
     enrollment: list[sources.MediaItem]
     truncated_events: bool
     has_identity_mismatch: bool = False
+
+    @property
+    def raw_count(self) -> int:
+        return sum(1 for entry in self.entries if entry.is_raw)
 
     def lanes(self) -> list[tuple[str, str]]:
         return [(lane, LANE_LABELS[lane]) for lane in LANES]
@@ -238,12 +247,21 @@ def _event_entry(event: sources.BrowserEvent) -> Entry:
 
 
 def _offset_label(seconds: float) -> str:
-    sign = "-" if seconds < 0 else "+"
-    seconds = int(abs(seconds))
+    """Elapsed time in words ("12 min 05 s in"), never like a clock or a time zone."""
+    if seconds < 0:
+        return f"{elapsed_words(-seconds)} before the start"
+    return f"{elapsed_words(seconds)} in"
+
+
+def elapsed_words(seconds: float) -> str:
+    seconds = int(round(seconds))
     hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
     if hours:
-        return f"{sign}{hours}:{rest // 60:02d}:{rest % 60:02d}"
-    return f"{sign}{rest // 60:02d}:{rest % 60:02d}"
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {secs:02d} s"
+    return f"{secs} s"
 
 
 def _event_detail(data: dict[str, Any]) -> str:
@@ -257,7 +275,36 @@ def _incident_detail(incident: Incident) -> str:
         parts.append(f"{incident.duration_s:.0f} s")
     else:
         parts.append("still open")
-    for key, value in sorted((incident.details or {}).items()):
-        if isinstance(value, str | int | float | bool):
-            parts.append(f"{key}: {value}")
+    parts += incident_detail_words(incident.details or {})
     return " · ".join(parts)
+
+
+def incident_detail_words(details: dict[str, Any]) -> list[str]:
+    """An incident's details as a proctor would say them (not ``merged_runs: 1``)."""
+    words = []
+    positives, judged = details.get("positives"), details.get("judged")
+    if isinstance(positives, int) and isinstance(judged, int) and judged:
+        words.append(f"seen in {positives} of {judged} analysed items")
+    elif isinstance(positives, int):
+        words.append(f"seen in {positives} analysed item{'s' if positives != 1 else ''}")
+    runs = details.get("merged_runs")
+    if isinstance(runs, int) and runs > 1:
+        words.append(f"{runs} nearby stretches joined into one")
+    phrases = {
+        "threshold_s": lambda v: f"reported once past {v:g} s",
+        "silent_s": lambda v: f"nothing heard from the page for {elapsed_words(v)}",
+        "size": lambda v: f"{v} characters inserted",
+        "typed_chars_before": lambda v: f"{v} typed just before",
+        "count": lambda v: f"{v} displays",
+        "closed_by": lambda v: f"ended by {str(v).replace('_', ' ')}",
+        "how": lambda v: f"by {str(v).replace('_', ' ')}",
+        "best_similarity": lambda v: f"closest match to the enrolled face {v:.2f}",
+    }
+    for key, say in phrases.items():
+        value = details.get(key)
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            try:
+                words.append(say(value))
+            except (TypeError, ValueError):
+                words.append(f"{key.replace('_', ' ')} {value}")
+    return words

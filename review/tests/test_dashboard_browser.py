@@ -131,7 +131,8 @@ def test_session_list_timeline_and_live_page(  # noqa: PLR0913
     other_tab = page.context.new_page()
     other_tab.goto(f"{server.url}/admin/exams/examsession/{live_session.pk}/review/")
     other_tab.locator(f"#incident-{incident.pk} button[value=confirmed]").click()
-    other_tab.wait_for_selector(".messagelist .success")
+    # Recorded in place (the review page keeps the proctor's place), said next to the form.
+    other_tab.wait_for_selector(f"#incident-{incident.pk} .form-status.success")
     page.wait_for_selector(
         f'#live-incidents li[data-incident="{incident.pk}"] .review-confirmed', timeout=10000
     )
