@@ -217,3 +217,30 @@ def test_enrolled_candidate_speaking_with_another_is_multiple_voices(
     tail = [c.labels for c in chunks if c.at_s >= 20.0]
     assert any("multiple_voices" in labels for labels in tail)
     assert not any("background_voice" in labels for labels in tail)
+
+
+# --- the evaluation's scoring ------------------------------------------------------------------
+
+
+def _trace(labels: list[list[str]], second_at: float | None, table: str = "streams") -> Trace:
+    from analysis.analyzers.audio import AudioResult
+
+    results = [AudioResult(ok=True, labels=chunk) for chunk in labels]
+    return Trace(table, "turns" if second_at is not None else "single", "a+b", results, second_at)
+
+
+def test_scoring_counts_found_within_ten_seconds_and_alarms_before() -> None:
+    from analysis.analyzers.audio.evaluate_voices import score
+
+    quiet = [[] for _ in range(10)]
+    traces = [
+        _trace([*quiet, ["multiple_voices"], []], 50.0),  # found in the first chunk
+        _trace([*quiet, [], ["background_voice"]], 50.0),  # found in the second
+        _trace([*quiet[:9], ["multiple_voices"], [], []], 50.0),  # too early: an alarm
+        _trace([[]] * 12, None),  # one voice, nothing: right
+        _trace([[], ["multiple_voices"]] + [[]] * 10, None),  # one voice, a label: an alarm
+    ]
+    tables = score(traces, {})
+    turns, single = tables["streams"]
+    assert (turns.cases, turns.found, turns.false_alarms) == (3, 2, 1)
+    assert (single.cases, single.false_alarms) == (2, 1)
