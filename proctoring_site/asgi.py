@@ -13,6 +13,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from .db_budget import request_slots_app  # noqa: E402
 from .routing import websocket_urlpatterns  # noqa: E402
 
 http_app = django_asgi_app
@@ -23,7 +24,7 @@ if settings.SERVE_STATIC:
 
 application = ProtocolTypeRouter(
     {
-        "http": http_app,
+        "http": request_slots_app(http_app),
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )
