@@ -53,10 +53,12 @@ def main() -> None:
             print(f"{row['path']:70s} chunk {index:2d} loudest {level:7.1f} dBFS speech={speech}")
     print()
     print(
-        f"chunks with speech: {len(speech_levels)}, quietest loudest-window {min(speech_levels):.1f} dBFS"
+        f"chunks with speech: {len(speech_levels)}, "
+        f"quietest loudest-window {min(speech_levels):.1f} dBFS"
     )
     print(
-        f"chunks without speech: {len(silent_levels)}, levels {sorted(round(v, 1) for v in silent_levels)}"
+        f"chunks without speech: {len(silent_levels)}, "
+        f"levels {sorted(round(v, 1) for v in silent_levels)}"
     )
     print(f"Silero per chunk: median {np.median(silero_ms):.1f} ms")
     print(f"gate in use: {AudioConfig().energy_gate_dbfs} dBFS")

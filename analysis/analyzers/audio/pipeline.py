@@ -168,9 +168,7 @@ class AudioPipeline:
         duration = pcm.size / SAMPLE_RATE
 
         t0 = time.perf_counter()
-        gated = (
-            cfg.energy_gate_dbfs is not None and loudest_window_dbfs(pcm) < cfg.energy_gate_dbfs
-        )
+        gated = cfg.energy_gate_dbfs is not None and loudest_window_dbfs(pcm) < cfg.energy_gate_dbfs
         if gated:  # too quiet for speech anywhere: Silero would find none
             probs = np.zeros(int(np.ceil(pcm.size / vad.WINDOW)), dtype=np.float32)
             segments = []
