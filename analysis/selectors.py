@@ -91,3 +91,15 @@ def analysis_stats(
         )
         per_exam.append({"exam_id": exam, "title": title, **summary})
     return {"overall": _summary(results), "by_exam": per_exam}
+
+
+def analysis_capacity_probe() -> dict[str, float | int | None]:
+    """Queue depth (tasks waiting in the django-q2 broker) and the analysis lag of the item
+    analyzed last (upload to result), for metrics and the health endpoint: two cheap reads."""
+    from django_q.brokers import get_broker
+
+    latest = AnalysisResult.objects.select_related("media").order_by("-pk").first()
+    lag = None
+    if latest is not None and latest.media is not None:
+        lag = round((latest.created_at - latest.media.received_at).total_seconds(), 3)
+    return {"queue_depth": get_broker().queue_size(), "last_upload_to_result_s": lag}

@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .health import health
+from .health import health, metrics
 
 urlpatterns = [
     path("health/", health, name="health"),
     path("api/health/", health, name="api-health"),
+    path("metrics", metrics, name="metrics"),
     path("api/auth/", include("accounts.urls")),
     path("api/admin/", include("exams.admin_urls")),
     path("api/exams/", include("exams.urls")),

@@ -7,7 +7,7 @@ Every place a server process may hold a PostgreSQL connection is counted here, s
 
 from __future__ import annotations
 
-from .env import env_float, env_int
+from .env import env_float, env_int, env_str
 
 # Connections one ASGI (daphne) process may hold at once: the ingest pool's threads and its
 # group-commit writers (MONITORING_INGEST_THREADS + MONITORING_INGEST_WRITERS), Channels'
@@ -30,3 +30,7 @@ QCLUSTER_PROCESSES = env_int("QCLUSTER_PROCESSES", 1)
 DB_SERVER_MAX_CONNECTIONS = env_int("DB_SERVER_MAX_CONNECTIONS", 100)
 # Connections kept free for migrations, the admin's manage.py shell, monitoring (psql).
 DB_RESERVED_CONNECTIONS = env_int("DB_RESERVED_CONNECTIONS", 10)
+
+# /metrics (Prometheus): open when empty (keep it off the public load balancer), otherwise
+# only for "Authorization: Bearer <METRICS_TOKEN>".
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")

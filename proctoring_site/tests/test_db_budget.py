@@ -151,3 +151,28 @@ async def test_uploads_run_in_the_ingest_pool_and_a_full_pool_answers_503(
         assert json.loads(refused["body"])["error"]["code"] == "overloaded"
     finally:
         await database_sync_to_async(ingest_pool_close_connections)()
+
+
+@pytest.mark.django_db
+def test_health_reports_queue_depth_ack_latency_and_analysis_lag(client) -> None:
+    from proctoring_site.metrics import ack_latency_observe
+
+    ack_latency_observe(0.020)
+    capacity = client.get("/health/").json()["capacity"]
+    assert capacity["request_slots"]["slots"] == request_slots()
+    assert capacity["analysis"]["queue_depth"] >= 0
+    assert "last_upload_to_result_s" in capacity["analysis"]
+    assert capacity["ingest"] == {"pool_pending": 0, "writer_queued": 0}
+    assert capacity["ws_ack"]["count"] >= 1
+
+
+@pytest.mark.django_db
+def test_metrics_in_prometheus_format_and_token_protected(client, settings) -> None:
+    body = client.get("/metrics").content.decode()
+    assert "proctoring_ws_ack_seconds_bucket" in body
+    assert "proctoring_analysis_queue_depth" in body
+    assert "proctoring_request_slots_slots" in body
+    settings.METRICS_TOKEN = "s3cret-metrics"
+    assert client.get("/metrics").status_code == 401
+    allowed = client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-metrics")
+    assert allowed.status_code == 200
