@@ -16,9 +16,10 @@ with ``--workers`` workers, production settings, DEBUG off) on PostgreSQL and Re
 4. after the run the queue drains (up to ``--drain`` s) and the database is read.
 
 Reports per N: websocket ack p99, upload-to-result p50/p95 for frames and audio (result row
-created minus upload received), queue depth sampled every 5 s, items lost (uploads answered
-202 without a result, or never accepted), scripted incidents raised and how long after the
-evidence that triggered them arrived, CPU ms per candidate-second by process (from /proc), the
+created minus upload received), queue depth sampled every 5 s, uploads never accepted, and
+those accepted (202) but without a result when the queue drained or the drain time ran out
+(lost if the queue had drained), scripted incidents raised and how long after the evidence that
+triggered them arrived, CPU ms per candidate-second by process (from /proc), the
 analyzers' own CPU on the same frames and chunks measured in this process in the same run, and
 the ratio between the two. The machine's load average is printed beside every figure.
 
@@ -77,6 +78,7 @@ def server_env(args: argparse.Namespace, media_root: str) -> dict[str, str]:
             "CHANNELS_PREFIX": "capbench",
             "CACHE_KEY_PREFIX": "capbench",
             "Q_CLUSTER_NAME": "capbench",
+            "Q_SAVE_LIMIT": "0",  # keep every finished task: who analysed what, how often
             "OMP_NUM_THREADS": "1",
         }
     )
@@ -180,7 +182,11 @@ def start_nodes(args: argparse.Namespace, env: dict[str, str]) -> list[Node]:
                 )
             )
         node.cluster = subprocess.Popen(
-            [PYTHON, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=log, stderr=log
+            [PYTHON, "manage.py", "qcluster"],
+            cwd=ROOT,
+            env={**env, "Q_NODE_NAME": f"node{n}"},
+            stdout=log,
+            stderr=log,
         )
         nodes.append(node)
     deadline = time.monotonic() + 120
@@ -242,10 +248,16 @@ def _cpu_s(pid: int) -> float:
 def cpu_snapshot(nodes: list[Node]) -> dict[str, float]:
     """CPU seconds so far of each role: daphne, and the qcluster tree (workers, monitor...)."""
     out: dict[str, float] = {"daphne": 0.0, "qcluster": 0.0}
-    for node in nodes:
-        out["daphne"] += sum(_cpu_s(p.pid) for p in node.daphnes)
+    for number, node in enumerate(nodes):
+        daphne = sum(_cpu_s(p.pid) for p in node.daphnes)
+        cluster = 0.0
         if node.cluster is not None:
-            out["qcluster"] += sum(_cpu_s(pid) for pid in _descendants(node.cluster.pid))
+            cluster = sum(_cpu_s(pid) for pid in _descendants(node.cluster.pid))
+        out["daphne"] += daphne
+        out["qcluster"] += cluster
+        if len(nodes) > 1:  # how the work was shared between the nodes
+            out[f"node{number}_daphne"] = daphne
+            out[f"node{number}_qcluster"] = cluster
     return out
 
 
@@ -324,8 +336,20 @@ class Stats:
         self.errors[kind] = self.errors.get(kind, 0) + 1
 
 
-async def upload(http: Http, kind: str, session_id: str, data: bytes, stats: Stats, stop: float):
+async def upload(
+    pool: Connections, kind: str, session_id: str, data: bytes, stats: Stats, stop: float
+) -> None:
     """POST one frame/chunk; retry 429/503/network like the page, until 30 s past the run."""
+    http = pool.take()
+    try:
+        await _upload(http, kind, session_id, data, stats, stop)
+    finally:
+        pool.give_back(http)
+
+
+async def _upload(
+    http: Http, kind: str, session_id: str, data: bytes, stats: Stats, stop: float
+) -> None:
     captured = datetime.now(UTC).isoformat()
     filename, ctype, path = (
         ("frame.jpg", "image/jpeg", "/api/monitoring/frames")
@@ -374,7 +398,7 @@ async def page(
     script: dict[str, float],
 ) -> None:
     """One exam page: frames, audio over HTTP; events over the websocket."""
-    http = Http(port, token)
+    pool = Connections(port, token)
     socket = WebSocketClient(port, f"/ws/exam/{session_id}/")
     await socket.connect()
     await socket.send_json({"type": "auth", "token": token})
@@ -396,11 +420,7 @@ async def page(
                 frames = media.no_face if scripted else media.webcam
                 data = frames[(index * 7 + frame_i) % len(frames)]
                 frame_i += 1
-                tasks.add(
-                    asyncio.create_task(
-                        upload(http_for(http, index, 0), "frame", session_id, data, stats, stop)
-                    )
-                )
+                tasks.add(asyncio.create_task(upload(pool, "frame", session_id, data, stats, stop)))
                 next_frame += FRAME_EVERY_S
             if now >= next_audio:
                 scripted = role == "second_voice" and now >= scripted_from
@@ -409,11 +429,7 @@ async def page(
                 chunks = media.voice_chunks if scripted else media.quiet_chunks
                 data = chunks[audio_i % len(chunks)]
                 audio_i += 1
-                tasks.add(
-                    asyncio.create_task(
-                        upload(http_for(http, index, 1), "audio", session_id, data, stats, stop)
-                    )
-                )
+                tasks.add(asyncio.create_task(upload(pool, "audio", session_id, data, stats, stop)))
                 next_audio += AUDIO_EVERY_S
             if now >= next_events:
                 seq += 1
@@ -443,20 +459,31 @@ async def page(
             await asyncio.gather(*tasks)
     finally:
         socket.close()
-        http.close()
-        for extra in _extra_connections.pop(index, []):
-            extra.close()
+        pool.close()
 
 
-_extra_connections: dict[int, list[Http]] = {}
+class Connections:
+    """A page's keep-alive connections: an upload takes an idle one or opens another (a
+    browser opens up to six per host), so two uploads never share a connection."""
 
+    def __init__(self, port: int, token: str) -> None:
+        self.port, self.token = port, token
+        self.idle: list[Http] = []
+        self.opened: list[Http] = []
 
-def http_for(base: Http, index: int, lane: int) -> Http:
-    """A frame and a chunk may be in flight together (a browser opens a second connection)."""
-    lanes = _extra_connections.setdefault(index, [])
-    while len(lanes) <= lane:
-        lanes.append(Http(base.port, base.token))
-    return lanes[lane]
+    def take(self) -> Http:
+        if self.idle:
+            return self.idle.pop()
+        http = Http(self.port, self.token)
+        self.opened.append(http)
+        return http
+
+    def give_back(self, http: Http) -> None:
+        self.idle.append(http)
+
+    def close(self) -> None:
+        for http in self.opened:
+            http.close()
 
 
 # --- setup and results ------------------------------------------------------------------------
@@ -566,6 +593,25 @@ def results_for(session_ids: list[str]) -> dict:
         delay = (incident.created_at - max(arrived)).total_seconds() if arrived else None
         incidents.setdefault(str(incident.session_id), []).append((incident.kind, delay))
     out["incidents"] = incidents
+    # Exactly once, and shared: finished analysis tasks per node, and media analysed twice.
+    from collections import Counter
+
+    from django_q.models import Task
+
+    item_ids = set(
+        MediaItem.objects.filter(session_id__in=session_ids).values_list("pk", flat=True)
+    )
+    runs = Counter()
+    per_node = Counter()
+    for cluster, args in Task.objects.filter(func="analysis.tasks.media_analyze").values_list(
+        "cluster", "args"
+    ):
+        media_id = args[0] if args else None
+        if media_id in item_ids:
+            runs[media_id] += 1
+            per_node[cluster] += 1
+    out["tasks_per_node"] = dict(per_node)
+    out["items_analysed_more_than_once"] = sum(1 for n in runs.values() if n > 1)
     return out
 
 
@@ -698,8 +744,10 @@ async def run_step(args, sessions, ports, media: Media, nodes: list[Node]) -> di
         role: round((cpu_after[role] - cpu_before[role]) * 1000 / candidate_s, 2)
         for role in cpu_after
     }
-    total = sum(cpu.values())
-    lost = (
+    total = cpu["daphne"] + cpu["qcluster"]
+    # Accepted (202) but without a result when the drain time ran out: late, not lost, while
+    # the queue still holds items; lost if the queue had drained.
+    unanalysed = (
         sum(stats.accepted.values()) - results["frame"]["analysed"] - results["audio"]["analysed"]
     )
     scripted = {sid: results["incidents"].get(sid, []) for sid in script}
@@ -732,9 +780,13 @@ async def run_step(args, sessions, ports, media: Media, nodes: list[Node]) -> di
         "uploads": stats.uploads,
         "accepted": stats.accepted,
         "upload_p95_ms": round(percentile(stats.upload_ms, 0.95), 1) if stats.upload_ms else None,
+        "tasks_per_node": results["tasks_per_node"],
+        "items_analysed_more_than_once": results["items_analysed_more_than_once"],
         "retries": stats.retries,
         "errors": stats.errors,
-        "lost": lost + stats.never_accepted,
+        "never_accepted": stats.never_accepted,
+        "unanalysed_at_end": unanalysed,
+        "queue_at_end": samples[-1][1] if samples else None,
         "queue_depth_first_third_mean": round(depth_first, 1),
         "queue_depth_last_third_mean": round(depth_last, 1),
         "queue_samples": samples,

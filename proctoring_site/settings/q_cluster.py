@@ -12,6 +12,9 @@ _REDIS_URL = env_str("REDIS_URL", "")
 
 Q_CLUSTER = {
     "name": env_str("Q_CLUSTER_NAME", "proctoring"),
+    # Every node's qcluster shares the name (it keys the broker's queue); the node name is
+    # recorded on each finished task (django_q Task.cluster), showing which node did the work.
+    "cluster_name": env_str("Q_NODE_NAME", env_str("Q_CLUSTER_NAME", "proctoring")),
     "workers": env_int("Q_WORKERS", 1),
     # Tasks a worker runs before it is replaced. Each new worker reloads the models (~5 s), and
     # at 500 every worker of a busy cluster reloaded at about the same moment (queue spikes of
@@ -22,7 +25,7 @@ Q_CLUSTER = {
     "max_attempts": 3,
     "queue_limit": 50,
     "bulk": 10,
-    "save_limit": 500,
+    "save_limit": env_int("Q_SAVE_LIMIT", 500),
     "catch_up": False,
     "ack_failures": True,
     "poll": 0.2,
