@@ -12,9 +12,6 @@ _REDIS_URL = env_str("REDIS_URL", "")
 
 Q_CLUSTER = {
     "name": env_str("Q_CLUSTER_NAME", "proctoring"),
-    # Every node's qcluster shares the name (it keys the broker's queue); the node name is
-    # recorded on each finished task (django_q Task.cluster), showing which node did the work.
-    "cluster_name": env_str("Q_NODE_NAME", env_str("Q_CLUSTER_NAME", "proctoring")),
     "workers": env_int("Q_WORKERS", 1),
     # Tasks a worker runs before it is replaced. Each new worker reloads the models (~5 s), and
     # at 500 every worker of a busy cluster reloaded at about the same moment (queue spikes of
