@@ -547,15 +547,23 @@ def test_media_refused_for_load_is_retried_in_order_and_none_is_lost(
     page.route(re.compile(r".*/api/monitoring/(frames|audio)(\?.*)?$"), overload_first_uploads)
     exam_page = ExamPage(page, live_asgi_server, screenshot)
     session_id = exam_page.start(candidate.username, settings.MEDIA_RETENTION_DAYS)
-    wait_for(
-        lambda: (
+    seen: list[str] = []
+
+    def retried_and_sent() -> bool:
+        seen[:] = [
+            f"{refused} {page.locator('#monitor-status').get_attribute('data-frames-sent')}"
+            f"/{page.locator('#monitor-status').get_attribute('data-audio-sent')} sent"
+        ]
+        return (
             refused == {"frames": 3, "audio": 3}
             and exam_page.monitor("frames-sent") >= 4
             and exam_page.monitor("audio-sent") >= 2
-        ),
-        timeout=150,
-        what="refused uploads retried and later ones sent",
-    )
+        )
+
+    try:
+        wait_for(retried_and_sent, timeout=150, what="refused uploads retried, later ones sent")
+    finally:
+        print("media state:", seen, flush=True)
     assert exam_page.monitor("frame-retries") >= 3
     assert exam_page.monitor("audio-retries") >= 3
     assert exam_page.monitor("media-lost") == 0
