@@ -13,9 +13,10 @@ class AnalysisConfig(AppConfig):
 
         from monitoring.incidents import incidents_changed_hook_register
         from proctoring_site.health import health_section_register
+        from proctoring_site.metrics import register_probe
 
         from . import checks, signals  # noqa: F401
-        from .selectors import analysis_health
+        from .selectors import analysis_capacity_probe, analysis_health
         from .services.purge import retention_health
         from .services.risk import risk_session_hook
         from .tasks import worker_preload
@@ -25,3 +26,4 @@ class AnalysisConfig(AppConfig):
         post_spawn.connect(worker_preload, dispatch_uid="analysis_worker_preload")
         health_section_register("analysis", analysis_health)
         health_section_register("retention", retention_health)
+        register_probe("analysis", analysis_capacity_probe)

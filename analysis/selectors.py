@@ -131,3 +131,15 @@ def recent_voice_windows(
 def enrollment_kinds(*, session: ExamSession) -> list[str]:
     """The kinds of identity template (face, voice) stored for ``session``."""
     return list(Enrollment.objects.filter(session=session).values_list("kind", flat=True))
+
+
+def analysis_capacity_probe() -> dict[str, float | int | None]:
+    """Queue depth (tasks waiting in the django-q2 broker) and the analysis lag of the item
+    analyzed last (upload to result), for metrics and the health endpoint: two cheap reads."""
+    from django_q.brokers import get_broker
+
+    latest = AnalysisResult.objects.select_related("media").order_by("-pk").first()
+    lag = None
+    if latest is not None and latest.media is not None:
+        lag = round((latest.created_at - latest.media.received_at).total_seconds(), 3)
+    return {"queue_depth": get_broker().queue_size(), "last_upload_to_result_s": lag}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import weakref
 from typing import Any
 from urllib.parse import parse_qs
@@ -31,6 +32,7 @@ from accounts.tokens import token_revoked_reason
 from exams.models import ExamSession
 from exams.selectors import session_for_user, session_require_active
 from proctoring_site.exceptions import ApplicationError, ConflictError, NotFoundError
+from proctoring_site.metrics import ack_latency_observe
 from proctoring_site.realtime import PROCTOR_FEED_GROUP, proctor_exam_group, session_group
 
 from .ingest_pool import ingest_store_async, run_in_ingest_pool
@@ -237,6 +239,7 @@ class ExamSessionConsumer(_AuthenticatedConsumer):
             await super().receive_message(content)
             return
         events = content.get("events") if kind == "events" else [content.get("event")]
+        started = time.perf_counter()
         try:
             # Ownership was settled when the socket authenticated; the ingest checks that the
             # session is still active (expiring it if its time ran out).
@@ -259,6 +262,7 @@ class ExamSessionConsumer(_AuthenticatedConsumer):
         await self.send_json(
             {"event": "ack", "data": {**result.as_dict(), "id": content.get("id")}}
         )
+        ack_latency_observe(time.perf_counter() - started)
 
     async def feed_event(self, message: dict[str, Any]) -> None:
         await super().feed_event(message)

@@ -40,9 +40,10 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connections
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from exams.models import ExamSession
+from proctoring_site.exceptions import OverloadedError, error_body
 
 from .services import IngestResult, events_ingest, events_ingest_many
 
@@ -108,11 +109,42 @@ def _run(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         _remember_connections()
 
 
+_pending_lock = threading.Lock()
+_pending = 0
+
+
+def ingest_pool_pending() -> int:
+    """Calls queued for or running in this process's ingest pool (a metric)."""
+    return _pending
+
+
+def _overloaded(what: str) -> OverloadedError:
+    return OverloadedError(
+        f"The server is behind on {what}; retry shortly.",
+        retry_after=settings.OVERLOAD_RETRY_AFTER_S,
+    )
+
+
 async def run_in_ingest_pool(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Await ``func`` in the ingest pool (or as Channels' database_sync_to_async if off)."""
+    """Await ``func`` in the ingest pool (or as Channels' database_sync_to_async if off).
+
+    OverloadedError (503, Retry-After) at once when ``MONITORING_INGEST_QUEUE_MAX`` calls are
+    already waiting: the pool's threads are the process's bound on connections for ingest.
+    """
+    global _pending  # noqa: PLW0603 - one counter per process
     if not pool_enabled():
         return await database_sync_to_async(func)(*args, **kwargs)
-    return await SyncToAsync(_run, thread_sensitive=False, executor=_pool())(func, *args, **kwargs)
+    with _pending_lock:
+        if _pending >= settings.MONITORING_INGEST_QUEUE_MAX:
+            raise _overloaded("uploads")
+        _pending += 1
+    try:
+        return await SyncToAsync(_run, thread_sensitive=False, executor=_pool())(
+            func, *args, **kwargs
+        )
+    finally:
+        with _pending_lock:
+            _pending -= 1
 
 
 def ingest_pool_close_connections() -> None:
@@ -141,7 +173,14 @@ def in_ingest_pool(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
     @functools.wraps(view)
     async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if isinstance(request, ASGIRequest) and pool_enabled():
-            return await run_in_ingest_pool(view, request, *args, **kwargs)
+            try:
+                return await run_in_ingest_pool(view, request, *args, **kwargs)
+            except OverloadedError as exc:
+                response = JsonResponse(
+                    error_body(exc.code, exc.message, exc.details), status=exc.status_code
+                )
+                response["Retry-After"] = str(exc.retry_after)
+                return response
         return await sync_to_async(view)(request, *args, **kwargs)
 
     return wrapper
@@ -166,6 +205,8 @@ class IngestWriter:
         """Queue one request; the future gets its IngestResult, or the error it raised."""
         submission = _Submission(session, raw_events, Future())
         with self._cond:
+            if len(self._queue) >= settings.MONITORING_INGEST_QUEUE_MAX:
+                raise _overloaded("events")
             if not self._threads:
                 self._start()
             self._queue.append(submission)
@@ -246,6 +287,11 @@ class IngestWriter:
 
 
 _writer = IngestWriter()
+
+
+def ingest_writer_queued() -> int:
+    """Requests waiting for a group-commit writer in this process (a metric)."""
+    return len(_writer._queue)
 
 
 def ingest_store(*, session: ExamSession, raw_events: Any) -> IngestResult:

@@ -17,6 +17,7 @@ from .asgi_middleware import (  # noqa: E402
     ChunkedBodyLimitMiddleware,
     StaticSecurityHeadersMiddleware,
 )
+from .db_budget import request_slots_app  # noqa: E402
 from .routing import websocket_urlpatterns  # noqa: E402
 
 http_app = django_asgi_app
@@ -27,7 +28,7 @@ if settings.SERVE_STATIC:
 
 application = ProtocolTypeRouter(
     {
-        "http": ChunkedBodyLimitMiddleware(http_app),
+        "http": ChunkedBodyLimitMiddleware(request_slots_app(http_app)),
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )

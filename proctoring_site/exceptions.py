@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError as DatabaseOperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -82,6 +83,51 @@ class ServiceUnavailableError(ApplicationError):
     code = "service_unavailable"
 
 
+class OverloadedError(ServiceUnavailableError):
+    """The process is at its bound (connections, queue): 503 with Retry-After, never a 500."""
+
+    code = "overloaded"
+
+    def __init__(self, message: str, *, retry_after: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = max(1, int(retry_after))
+        self.headers["Retry-After"] = str(self.retry_after)
+        self.details.setdefault("retry_after", self.retry_after)
+
+
+def database_overloaded(exc: Exception) -> OverloadedError | None:
+    """The OverloadedError for a database refusing connections (None for other errors).
+
+    The connection budget keeps each process under its share; this covers the database being
+    full anyway (another process, an operator's session): the client retries, nothing is lost.
+    """
+    if not isinstance(exc, DatabaseOperationalError):
+        return None
+    text = str(exc).lower()
+    if not any(marker in text for marker in _DATABASE_BUSY_MARKERS):
+        return None
+    from django.conf import settings
+
+    logger.warning("database refused a connection: %s", exc.__class__.__name__)
+    return OverloadedError(
+        "The database is busy; retry shortly.",
+        code="database_busy",
+        retry_after=settings.OVERLOAD_RETRY_AFTER_S,
+    )
+
+
+# psycopg2's texts for a full server or one that is starting or stopping, and SQLite's lock.
+_DATABASE_BUSY_MARKERS = (
+    "too many clients",
+    "remaining connection slots are reserved",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "could not connect to server",
+    "connection refused",
+    "database is locked",
+)
+
+
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
@@ -96,6 +142,7 @@ def _drf_details(detail: Any) -> dict[str, Any]:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Turn any exception raised in a DRF view into the single error shape."""
+    exc = database_overloaded(exc) or exc
     if isinstance(exc, ApplicationError):
         return Response(
             error_body(exc.code, exc.message, exc.details),

@@ -12,14 +12,18 @@ it does not decide the status.
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+
+from .exceptions import error_body
+from .metrics import capacity_report, metrics_text
 
 logger = logging.getLogger(__name__)
 
@@ -107,9 +111,21 @@ def health(request: HttpRequest) -> JsonResponse:
                 body[name] = section()
             except Exception as exc:
                 body[name] = {"error": exc.__class__.__name__}
+    # This process's load: queue depth, ack latency, analysis lag, connection budget.
+    body["capacity"] = capacity_report()
     body = {"status": "ok" if healthy else "unavailable", **body}
     response = JsonResponse(body, status=200 if healthy else 503)
     # A probe every few seconds would otherwise add a django.request ERROR line each time;
     # the access log records the 503 and the body says why.
     response._has_been_logged = True
     return response
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus text format; with METRICS_TOKEN set, only for ``Authorization: Bearer``."""
+    token = settings.METRICS_TOKEN
+    if token:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            return JsonResponse(error_body("not_authenticated", "Token required."), status=401)
+    return HttpResponse(metrics_text(), content_type="text/plain; version=0.0.4; charset=utf-8")

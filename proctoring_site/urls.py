@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts.admin_login import admin_login
 
 from .api_docs import LocalRedocView, redoc_bundle
-from .health import health
+from .health import health, metrics
 from .validation import IdConverter
 
 # Before the includes below: app URLconfs use <id:...> for database ids.
@@ -16,6 +16,7 @@ register_converter(IdConverter, "id")
 urlpatterns = [
     path("health/", health, name="health"),
     path("api/health/", health, name="api-health"),
+    path("metrics", metrics, name="metrics"),
     path("api/auth/", include("accounts.urls")),
     path("api/auth/", include("exams.session_urls")),
     path("api/admin/", include("review.urls")),

@@ -213,6 +213,36 @@ def test_pipeline_agrees_with_the_manifest(
     assert result.background_voice == (expected.get("background_voice") == "1")
 
 
+def test_energy_gate_skips_silero_on_room_tone(pipeline: AudioPipeline) -> None:
+    # The lead-in of a real recording (peak -37 dBFS): quiet enough to be judged without Silero.
+    quiet = load(shared(N01))[: 16000 * 5]
+    gated = pipeline.analyze(quiet)
+    assert gated.ok and gated.gated
+    assert not gated.speech and gated.labels == [] and gated.speech_prob_max == 0.0
+    ungated = AudioPipeline(AudioConfig(energy_gate_dbfs=None)).analyze(quiet)
+    assert not ungated.gated and not ungated.speech
+
+
+def test_energy_gate_never_changes_a_verdict_on_the_shared_audio(pipeline: AudioPipeline) -> None:
+    """Every shared recording cut into the page's 5 s chunks: same labels with and without
+    the gate, and no chunk where Silero hears speech is gated."""
+    rows = _shared_rows()
+    if not rows:
+        pytest.skip(f"shared media not found at {SHARED_MEDIA} (set SHARED_MEDIA_DIR)")
+    ungated = AudioPipeline(AudioConfig(energy_gate_dbfs=None))
+    gated_chunks = 0
+    for row in rows:
+        pcm = load(SHARED_MEDIA / row["path"])
+        for start in range(0, pcm.size - 16000, 16000 * 5):
+            chunk = pcm[start : start + 16000 * 5]
+            with_gate, without = pipeline.analyze(chunk), ungated.analyze(chunk)
+            where = f"{row['path']} at {start / 16000:.0f} s"
+            assert with_gate.labels == without.labels, where
+            assert with_gate.speech_segments == without.speech_segments, where
+            gated_chunks += with_gate.gated
+    assert gated_chunks >= 2  # the room tone's chunks
+
+
 # --- speaker embeddings ------------------------------------------------------------------------
 
 

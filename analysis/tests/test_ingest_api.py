@@ -138,6 +138,51 @@ def test_audio_chunk_multipart_and_base64(
     assert MediaItem.objects.get(pk=multipart.json()["id"]).duration_s == pytest.approx(17.2, 0.1)
 
 
+def _raw(client, path: str, session, data: bytes, content_type: str, **query):
+    params = "&".join(f"{k}={v}" for k, v in {"session_id": session.pk, **query}.items())
+    return client.generic("POST", f"{path}?{params}", data, content_type=content_type)
+
+
+def test_raw_body_frame_and_chunk_take_the_thin_path(
+    client, session, shared_media, django_capture_on_commit_callbacks
+) -> None:
+    frame = _read(shared_media, "A_single_frontal_face/a01_pyfeat_webcam_frame000.jpg")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _raw(client, FRAMES, session, frame, "image/jpeg", captured_at="")
+    assert response.status_code == 202, response.content
+    media = MediaItem.objects.get(pk=response.json()["id"])
+    assert (media.kind, media.width, media.height, media.size_bytes) == (
+        "frame",
+        640,
+        360,
+        len(frame),
+    )
+    assert AnalysisResult.objects.get(media=media).face_count == 1
+    chunk = wav_bytes(b"\x00\x00" * 16000)
+    response = _raw(client, AUDIO, session, chunk, "audio/wav")
+    assert response.status_code == 202, response.content
+    assert MediaItem.objects.get(pk=response.json()["id"]).duration_s == 1.0
+
+
+def test_raw_body_uploads_get_the_same_checks(client, session, shared_media, settings) -> None:
+    frame = _read(shared_media, "A_single_frontal_face/a01_pyfeat_webcam_frame000.jpg")
+    assert _error_code(_raw(client, FRAMES, session, b"GIF89a....", "image/jpeg")) == (
+        "not_an_image"
+    )
+    truncated = _raw(client, FRAMES, session, frame[: len(frame) // 2], "image/jpeg")
+    assert _error_code(truncated) == "truncated_media"
+    settings.ANALYSIS_FRAME_MAX_BYTES = 1000
+    too_large = _raw(client, FRAMES, session, frame, "image/jpeg")
+    assert too_large.status_code == 413
+    assert _error_code(too_large) == "media_too_large"
+    missing = client.generic("POST", FRAMES, frame, content_type="image/jpeg")
+    assert missing.status_code == 400
+    assert "session_id" in missing.json()["error"]["details"]["fields"]
+    stereo = wav_bytes(b"\x00\x00" * 32000, channels=2)
+    assert _error_code(_raw(client, AUDIO, session, stereo, "audio/wav")) == "audio_not_mono"
+    assert not MediaItem.objects.filter(session=session).exists()
+
+
 def test_captured_at_is_kept_and_future_times_refused(client, session, shared_media) -> None:
     data = _read(shared_media, "C_no_face/c01_opencv_desk_objects.jpg")
     at = session.started_at.isoformat()

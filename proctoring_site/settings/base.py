@@ -200,6 +200,7 @@ LOGGING = {
 }
 
 from .analysis import *  # noqa: E402,F403
+from .capacity import *  # noqa: E402,F403
 from .channels import *  # noqa: E402,F403
 from .cors import *  # noqa: E402,F403
 from .jwt import *  # noqa: E402,F403

@@ -13,13 +13,16 @@ _REDIS_URL = env_str("REDIS_URL", "")
 Q_CLUSTER = {
     "name": env_str("Q_CLUSTER_NAME", "proctoring"),
     "workers": env_int("Q_WORKERS", 1),
-    "recycle": 500,
+    # Tasks a worker runs before it is replaced. Each new worker reloads the models (~5 s), and
+    # at 500 every worker of a busy cluster reloaded at about the same moment (queue spikes of
+    # 17-30 items at 20 candidates); the models hold no per-task state, so recycle rarely.
+    "recycle": env_int("Q_RECYCLE", 20000),
     "timeout": env_int("Q_TIMEOUT", 120),
     "retry": env_int("Q_RETRY", 180),
     "max_attempts": 3,
     "queue_limit": 50,
     "bulk": 10,
-    "save_limit": 500,
+    "save_limit": env_int("Q_SAVE_LIMIT", 500),
     "catch_up": False,
     "ack_failures": True,
     "poll": 0.2,

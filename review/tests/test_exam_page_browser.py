@@ -529,6 +529,71 @@ def test_events_go_through_the_websocket_while_it_is_up(
     exam_page.assert_no_script_errors()
 
 
+def test_media_refused_for_load_is_retried_in_order_and_none_is_lost(
+    live_asgi_server, candidate, timed_exam, page, screenshot, settings
+):
+    """The server answers the first uploads 503 + Retry-After (what an overloaded process
+    says); the page keeps those frames and chunks and sends them again, in capture order."""
+    from analysis.models import MediaItem
+
+    refused = {"frames": 0, "audio": 0}
+    overloaded = json.dumps(
+        {"error": {"code": "overloaded", "message": "busy", "details": {"retry_after": 1}}}
+    )
+
+    def overload_first_uploads(route, request) -> None:
+        kind = "frames" if "/monitoring/frames" in request.url else "audio"
+        if request.method == "POST" and refused[kind] < 3:
+            refused[kind] += 1
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1", "Content-Type": "application/json"},
+                body=overloaded,
+            )
+            return
+        route.continue_()
+
+    page.route(re.compile(r".*/api/monitoring/(frames|audio)(\?.*)?$"), overload_first_uploads)
+    exam_page = ExamPage(page, live_asgi_server, screenshot)
+    session_id = exam_page.start(candidate.username, settings.MEDIA_RETENTION_DAYS)
+    seen: list[str] = []
+
+    def retried_and_sent() -> bool:
+        seen[:] = [
+            f"{refused} {page.locator('#monitor-status').get_attribute('data-frames-sent')}"
+            f"/{page.locator('#monitor-status').get_attribute('data-audio-sent')} sent"
+        ]
+        return (
+            refused == {"frames": 3, "audio": 3}
+            and exam_page.monitor("frames-sent") >= 4
+            and exam_page.monitor("audio-sent") >= 2
+        )
+
+    try:
+        wait_for(retried_and_sent, timeout=150, what="refused uploads retried, later ones sent")
+    finally:
+        print("media state:", seen, flush=True)
+    assert exam_page.monitor("frame-retries") >= 3
+    assert exam_page.monitor("audio-retries") >= 3
+    assert exam_page.monitor("media-lost") == 0
+
+    def stored_matches_sent() -> bool:
+        frames = MediaItem.objects.filter(session_id=session_id, kind="frame").count()
+        chunks = MediaItem.objects.filter(session_id=session_id, kind="audio").count()
+        sent = (exam_page.monitor("frames-sent"), exam_page.monitor("audio-sent"))
+        return (frames, chunks) == sent
+
+    wait_for(stored_matches_sent, timeout=30, what="every frame and chunk the page sent stored")
+    for kind in ("frame", "audio"):
+        captured = list(
+            MediaItem.objects.filter(session_id=session_id, kind=kind)
+            .order_by("pk")
+            .values_list("captured_at", flat=True)
+        )
+        assert captured == sorted(captured), f"{kind} uploads arrived out of capture order"
+    exam_page.assert_no_script_errors()
+
+
 def _parse(value: str):
     from django.utils.dateparse import parse_datetime
 

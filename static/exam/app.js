@@ -454,6 +454,10 @@ function monitorStatus(state) {
   element.textContent = parts.join(" · ");
   element.dataset.framesSent = state.framesSent;
   element.dataset.audioSent = state.audioSent;
+  element.dataset.frameRetries = state.frameRetries;
+  element.dataset.audioRetries = state.audioRetries;
+  element.dataset.mediaLost = state.frameErrors + state.audioErrors;
+  element.dataset.mediaPending = state.framesPending + state.audioPending;
   element.dataset.pending = state.pending;
   element.dataset.live = state.live;
   if (app.ending) return;

@@ -4,6 +4,7 @@
 import { EventQueue } from "./event-queue.js";
 import { LiveChannel } from "./live.js";
 import { AudioRecorder, FrameGrabber } from "./media.js";
+import { MediaQueue } from "./media-queue.js";
 
 export const ENDPOINTS = {
   events: "/monitoring/data",
@@ -38,7 +39,6 @@ export class Monitor {
     this.mediaStarted = false;
     // Set by the exam view: report pending typing before a paste is reported.
     this.beforePaste = () => {};
-    this.frameInFlight = false;
     this.state = {
       camera: "on",
       microphone: "on",
@@ -47,14 +47,21 @@ export class Monitor {
       frameErrors: 0,
       frameFailStreak: 0,
       frameStatus: null,
+      frameRetries: 0,
+      framesPending: 0,
       audioSent: 0,
       audioErrors: 0,
+      audioRetries: 0,
+      audioPending: 0,
       pending: 0,
       queueFailures: 0,
       queueStatus: null,
       online: navigator.onLine !== false,
       lastError: "",
     };
+    // Frames and chunks are retried until the server has them (see media-queue.js).
+    this.frames = this.mediaQueue(ENDPOINTS.frames, "frame", 40);
+    this.audio = this.mediaQueue(ENDPOINTS.audio, "audio", 24);
     this.queue = new EventQueue({
       api,
       sessionId: this.sessionId,
@@ -270,8 +277,32 @@ export class Monitor {
     }
   }
 
+  mediaQueue(endpoint, prefix, maxPending) {
+    const plural = prefix === "frame" ? "frames" : "audio";
+    return new MediaQueue({
+      maxPending,
+      send: (form) => this.api.post(endpoint, form),
+      onSessionEnded: (error) => this.sessionEnded(error),
+      onChange: (counts) =>
+        this.update({
+          [`${plural}Sent`]: counts.sent,
+          [`${prefix}Errors`]: counts.rejected + counts.dropped,
+          [`${prefix}Retries`]: counts.retries,
+          [`${plural}Pending`]: counts.pending,
+          // The server banner reads frames failing in a row with a 5xx (app.js).
+          ...(prefix === "frame"
+            ? {
+                frameFailStreak: counts.failures,
+                frameStatus: counts.failures ? counts.lastError?.status || 0 : null,
+              }
+            : {}),
+          lastError: counts.lastError ? counts.lastError.message : this.state.lastError,
+        }),
+    });
+  }
+
   async sendFrame() {
-    if (this.stopped || this.frameInFlight) return;
+    if (this.stopped) return;
     // A stopped or muted camera leaves its last picture in the video element; sending that
     // would claim a presence nobody sees (the camera_off event says what happened instead).
     const track = this.camera && this.camera.getVideoTracks()[0];
@@ -283,15 +314,7 @@ export class Monitor {
     form.append("session_id", this.sessionId);
     form.append("captured_at", capturedAt.toISOString());
     form.append("image", blob, "frame.jpg");
-    this.frameInFlight = true;
-    try {
-      await this.api.post(ENDPOINTS.frames, form);
-      this.update({ framesSent: this.state.framesSent + 1, frameFailStreak: 0, frameStatus: null });
-    } catch (error) {
-      this.mediaError("frameErrors", error);
-    } finally {
-      this.frameInFlight = false;
-    }
+    this.frames.push(form);
   }
 
   async sendAudio(blob, startedAt, seconds) {
@@ -300,26 +323,7 @@ export class Monitor {
     form.append("session_id", this.sessionId);
     form.append("captured_at", startedAt.toISOString());
     form.append("audio", blob, `chunk-${seconds.toFixed(1)}s.wav`);
-    try {
-      await this.api.post(ENDPOINTS.audio, form);
-      this.update({ audioSent: this.state.audioSent + 1 });
-    } catch (error) {
-      this.mediaError("audioErrors", error);
-    }
-  }
-
-  // A lost frame or chunk is not retried (the next one comes in seconds); a closed session is.
-  mediaError(counter, error) {
-    if (error.status === 409) {
-      this.sessionEnded(error);
-      return;
-    }
-    const changes = { [counter]: this.state[counter] + 1, lastError: error.message };
-    if (counter === "frameErrors") {
-      changes.frameFailStreak = this.state.frameFailStreak + 1;
-      changes.frameStatus = error.status || 0;
-    }
-    this.update(changes);
+    this.audio.push(form);
   }
 
   sessionEnded(error) {
@@ -343,6 +347,8 @@ export class Monitor {
     for (const remove of this.listeners) remove();
     for (const timer of this.timers) clearInterval(timer);
     this.queue.stop();
+    this.frames.stop();
+    this.audio.stop();
     if (this.live) this.live.close();
     if (this.recorder) await this.recorder.stop();
   }

@@ -65,6 +65,11 @@ class AudioConfig:
     # Overlap is counted in the densest overlap_span_s of the audio (the whole of a 5 s chunk),
     # so sporadic hops over a long recording do not add up to an overlap that lasts.
     overlap_span_s: float = 5.0
+
+    # Energy gate: a chunk whose loudest 32 ms window is below this level skips Silero (and
+    # so the encoder) and counts as silent. Chosen with bench/energy_gate.py on the shared
+    # audio cut into the page's 5 s chunks (docs/ANALYZERS.md "Energy gate"). None: no gate.
+    energy_gate_dbfs: float | None = -40.0
     # Accommodations: turn voice checks off for one candidate (e.g. one who reads aloud).
     count_voices: bool = True
     check_background_voice: bool = True
@@ -111,6 +116,9 @@ class AudioResult:
     # embedding (voices.encode_embeddings: float16, base64), for judging the session's voices.
     window_spans: list[list[float]] = field(default_factory=list)
     window_embeddings: list[str] = field(default_factory=list)
+
+    # True when the energy gate judged the chunk silent without running the VAD.
+    gated: bool = False
     labels: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
@@ -145,6 +153,15 @@ def _densest(mask: np.ndarray, span_s: float) -> int:
     if len(mask) <= span:
         return int(mask.sum())
     return int(np.convolve(mask.astype(np.int32), np.ones(span, np.int32), "valid").max())
+
+
+def loudest_window_dbfs(pcm: np.ndarray) -> float:
+    """Level (dBFS) of the loudest of the VAD's 32 ms windows: what the energy gate compares."""
+    n = int(np.ceil(pcm.size / vad.WINDOW))
+    frames = np.zeros(n * vad.WINDOW, dtype=np.float32)
+    frames[: pcm.size] = pcm
+    power = np.mean(np.square(frames.reshape(n, vad.WINDOW), dtype=np.float64), axis=1)
+    return _dbfs(float(np.sqrt(power.max())))
 
 
 def _longest_run(mask: np.ndarray) -> int:
@@ -209,8 +226,13 @@ class AudioPipeline:
         duration = pcm.size / SAMPLE_RATE
 
         t0 = time.perf_counter()
-        probs = vad.speech_probabilities(pcm)
-        segments = vad.speech_segments(probs, duration, cfg.segment_rules())
+        gated = cfg.energy_gate_dbfs is not None and loudest_window_dbfs(pcm) < cfg.energy_gate_dbfs
+        if gated:  # too quiet for speech anywhere: Silero would find none
+            probs = np.zeros(int(np.ceil(pcm.size / vad.WINDOW)), dtype=np.float32)
+            segments = []
+        else:
+            probs = vad.speech_probabilities(pcm)
+            segments = vad.speech_segments(probs, duration, cfg.segment_rules())
         vad_ms = (time.perf_counter() - t0) * 1000.0
 
         rms = float(np.sqrt(np.mean(np.square(pcm, dtype=np.float64))))
@@ -223,6 +245,7 @@ class AudioPipeline:
             speech_segments=[[round(s, 3), round(e, 3)] for s, e in segments],
             loudness_dbfs=round(_dbfs(rms), 2),
             peak_dbfs=round(_dbfs(float(np.max(np.abs(pcm)))), 2),
+            gated=gated,
             versions=versions,
         )
 

@@ -8,6 +8,12 @@ Why three detectors (observed on the shared media, see docs/ANALYZERS.md "Vision
   there, while it finds the most faces in groups but has its own weak false positives.
 A face is accepted when a MediaPipe model and YuNet agree on it with a moderate mean
 confidence, or when any one detector is strongly confident on its own.
+
+Cascade (the cost, docs/BENCHMARKS.md): the short-range model runs first, alone; the
+full-range model and YuNet run only when it is not sure (no face, or any face below
+strong_confidence). On a webcam frame of one candidate the short-range model is sure, so
+detection costs 2.6 instead of 9.0 ms of CPU; on every shared image the accepted faces give the
+same evaluate_analyzers figures as running all three (docs/ANALYZERS.md).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import numpy as np
 
 from analysis.analyzers.vision.models import get_model
 
-VERSION = "faces-1(mp-short+mp-full+yunet-2023mar)"
+VERSION = "faces-2(mp-short>mp-full+yunet-2023mar)"
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,10 @@ class FaceDetectionConfig:
     # "auto": run YuNet only when MediaPipe is not sure (no face, or a face below
     # strong_confidence); "always"; "never".
     second_opinion: str = "auto"
+    # Cascade: run ``first_detector`` alone and the other MediaPipe model only when it is not
+    # sure (no face, or a face below strong_confidence), like YuNet. Off: both on every frame.
+    cascade: bool = True
+    first_detector: str = "mp_short"
     # Detection runs on a copy with this long side at most: MediaPipe letterboxes to 128/192 px
     # anyway, and YuNet's cost grows with the pixel count. At 480 px YuNet finds the same faces
     # as at 640 on every shared image (letterboxed to 640x480 or not) in ~55% of the time; at
@@ -200,6 +210,11 @@ def _group(candidates: list[_Candidate], match_iou: float) -> list[list[_Candida
     return groups
 
 
+def _all_strong(candidates: list[_Candidate], cfg: FaceDetectionConfig) -> bool:
+    groups = _group(candidates, cfg.match_iou)
+    return bool(groups) and all(g[0].confidence >= cfg.strong_confidence for g in groups)
+
+
 def detect_faces(
     image_bgr: np.ndarray, config: FaceDetectionConfig | None = None
 ) -> tuple[list[Face], bool]:
@@ -217,10 +232,15 @@ def detect_faces(
         else cv2.resize(image_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     )
     rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
-    candidates = _plausible(_mediapipe("mp_short", rgb) + _mediapipe("mp_full", rgb))
+    if cfg.cascade:
+        candidates = _plausible(_mediapipe(cfg.first_detector, rgb))
+        if not _all_strong(candidates, cfg):
+            other = "mp_short" if cfg.first_detector == "mp_full" else "mp_full"
+            candidates += _plausible(_mediapipe(other, rgb))
+    else:
+        candidates = _plausible(_mediapipe("mp_short", rgb) + _mediapipe("mp_full", rgb))
 
-    mp_groups = _group(candidates, cfg.match_iou)
-    mp_sure = bool(mp_groups) and all(g[0].confidence >= cfg.strong_confidence for g in mp_groups)
+    mp_sure = _all_strong(candidates, cfg)
     run_yunet = cfg.second_opinion == "always" or (cfg.second_opinion == "auto" and not mp_sure)
     if run_yunet:
         candidates += _plausible(_yunet(small, cfg.yunet_max_side))
