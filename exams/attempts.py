@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 class Attempts:
     used: int
     allowed: int
+    # A session of the exam still runs: the candidate may rejoin it whatever is left.
+    active: bool = False
 
     @property
     def remaining(self) -> int:
@@ -51,9 +53,16 @@ def attempts_by_exam(*, candidate: User, exams: list[Exam]) -> dict[int, Attempt
         .values_list("session__exam_id")
         .annotate(n=Count("pk"))
     )
+    running = set(
+        ExamSession.objects.active()
+        .filter(candidate=candidate, exam_id__in=ids)
+        .values_list("exam_id", flat=True)
+    )
     return {
         exam.pk: Attempts(
-            used=used.get(exam.pk, 0), allowed=exam.max_attempts + grants.get(exam.pk, 0)
+            used=used.get(exam.pk, 0),
+            allowed=exam.max_attempts + grants.get(exam.pk, 0),
+            active=exam.pk in running,
         )
         for exam in exams
     }

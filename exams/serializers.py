@@ -60,7 +60,7 @@ class AttemptsOutputSerializer(serializers.Serializer):
 
 class ExamListItemOutputSerializer(ExamOutputSerializer):
     """An exam as the signed-in candidate sees it: with their attempts (``finished`` when none
-    is left, so the page shows the exam as done rather than open)."""
+    is left and no session of it runs, so the page shows the exam as done rather than open)."""
 
     attempts = serializers.SerializerMethodField()
     finished = serializers.SerializerMethodField()
@@ -79,8 +79,9 @@ class ExamListItemOutputSerializer(ExamOutputSerializer):
         return AttemptsOutputSerializer(attempts).data
 
     def get_finished(self, exam: Exam) -> bool:
+        # A running session is not finished: the candidate rejoins it (a new tab, a reload).
         attempts = self._attempts(exam)
-        return attempts is not None and attempts.remaining == 0
+        return attempts is not None and attempts.remaining == 0 and not attempts.active
 
 
 class StartExamInputSerializer(serializers.Serializer):

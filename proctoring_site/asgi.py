@@ -28,7 +28,7 @@ if settings.SERVE_STATIC:
 
 application = ProtocolTypeRouter(
     {
-        "http": ChunkedBodyLimitMiddleware(request_slots_app(http_app)),
+        "http": request_slots_app(ChunkedBodyLimitMiddleware(http_app)),
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -102,3 +102,14 @@ def test_exam_list_shows_a_finished_exam_as_finished(client_for, candidate, exam
     assert listed[exam.pk]["attempts"] == {"used": 1, "allowed": 1, "remaining": 0}
     assert listed[other.pk]["finished"] is False
     assert listed[other.pk]["attempts"]["remaining"] == 2
+
+
+def test_a_running_session_is_not_shown_as_finished(client_for, candidate, exam) -> None:
+    """Its one attempt is in use, but the candidate must be able to rejoin it (a new tab)."""
+    client = client_for(candidate)
+    assert _start(client, candidate, exam).status_code == 201
+
+    listed = {item["id"]: item for item in client.get("/api/exams/").json()}
+
+    assert listed[exam.pk]["attempts"]["remaining"] == 0
+    assert listed[exam.pk]["finished"] is False

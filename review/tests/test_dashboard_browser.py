@@ -7,7 +7,6 @@ the async websocket tests that run after it.
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
 
@@ -23,37 +22,29 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def page():  # noqa: ANN201
-    """A Chromium page (no fake camera needed for the admin), closed with its Playwright."""
-    from playwright.sync_api import sync_playwright
+def page(playwright_instance):  # noqa: ANN001, ANN201
+    """A Chromium page (no fake camera needed for the admin), on the session's one Playwright.
 
-    from proctoring_site.testing.live_server import CHROMIUM, _chromium_or_skip
+    One Playwright per test session: a second ``sync_playwright()`` started while the session's
+    instance runs finds its event loop in this thread and refuses to start.
+    """
+    from proctoring_site.testing.live_server import CHROMIUM
 
-    _chromium_or_skip()
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    # The sync API runs an event loop in this thread while the test's ORM calls are plain
-    # synchronous code; Django's async guard must not refuse them during the test.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    browser = playwright_instance.chromium.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM),
-                headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
-            context = browser.new_context(viewport={"width": 1280, "height": 860})
-            yield context.new_page()
-            context.close()
-            browser.close()
-            # While Playwright's loop runs, Django keeps this test's connections per context,
-            # apart from the ones pytest-django closes: close them here, or PostgreSQL
-            # cannot drop the test database at the end.
-            connections.close_all()
+        yield context.new_page()
     finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+        context.close()
+        browser.close()
+        # While Playwright's loop runs, Django keeps this test's connections per context,
+        # apart from the ones pytest-django closes: close them here, or PostgreSQL
+        # cannot drop the test database at the end.
+        connections.close_all()
 
 
 @pytest.fixture
