@@ -115,7 +115,7 @@ def test_session_list_timeline_and_live_page(  # noqa: PLR0913
     )
     page.wait_for_selector(f'#live-incidents li[data-incident="{incident.pk}"]', timeout=15000)
     # The feed is connected (JWT from the admin session, first-message auth).
-    page.wait_for_function("document.getElementById('feed-state').textContent === 'live'")
+    page.wait_for_function("() => document.getElementById('feed-state').textContent === 'live'")
 
     # A verdict recorded in another tab reaches the open live page over the websocket only
     # (the polling fallback adds new incidents but never rewrites an existing one).

@@ -136,8 +136,9 @@ def test_live_tiles_state_actions_and_200_updates(  # noqa: PLR0915
     quiet = page.locator(f'.tile[data-session="{sessions[5].pk}"]')
     assert "No analysed frame yet" in quiet.inner_text()
     assert "Offline" in quiet.inner_text()  # started, never heard from
-    page.wait_for_function("document.getElementById('feed-state').textContent === 'live'")
-    page.wait_for_function("window.liveTiles.stats.refreshes >= 1")  # the catch-up after ready
+    page.wait_for_function("() => document.getElementById('feed-state').textContent === 'live'")
+    # The catch-up after ready:
+    page.wait_for_function("() => window.liveTiles.stats.refreshes >= 1")
     screenshot(page, "live-tiles")
     _viewport_shot(screenshot, page, "live-tiles-top")
 

@@ -156,7 +156,9 @@ def test_review_page_keeps_the_place_and_follows_the_session(  # noqa: PLR0915
     page.screenshot(path=str(screenshot(page, "verdict-in-place")))  # the viewport, as seen
 
     # Live: a warning sent from another tab shows up in this page's timeline by itself.
-    page.wait_for_function("document.querySelector('.review-page').classList.contains('connected')")
+    page.wait_for_function(
+        "() => document.querySelector('.review-page').classList.contains('connected')"
+    )
     other = page.context.new_page()
     other.goto(f"{server.url}/admin/exams/examsession/{session.pk}/review/")
     other.fill("#id_message", "Please face the camera.")
@@ -177,7 +179,7 @@ def test_review_page_keeps_the_place_and_follows_the_session(  # noqa: PLR0915
     page.evaluate("window.scrollTo(0, 0)")
     page.locator("#review-header a.jump-verdict").click()
     page.wait_for_function(
-        "(() => { const r = document.getElementById('verdict-heading').getBoundingClientRect();"
-        " return window.scrollY > 1000 && r.top >= 0 && r.bottom <= window.innerHeight; })()"
+        "() => { const r = document.getElementById('verdict-heading').getBoundingClientRect();"
+        " return window.scrollY > 1000 && r.top >= 0 && r.bottom <= window.innerHeight; }"
     )
     screenshot(page, "review-live-updated")
