@@ -5,13 +5,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, Max, Q, QuerySet
+from django.db.models import Avg, Count, Max, Min, Q, QuerySet
 
 from accounts.models import User
 from exams.models import ExamSession
 from exams.selectors import session_for_user
 
-from .models import AnalysisResult, Enrollment, MediaKind, ResultLabel, ResultStatus, SessionRisk
+from .models import (
+    AnalysisResult,
+    Enrollment,
+    MediaItem,
+    MediaKind,
+    ResultLabel,
+    ResultStatus,
+    SessionRisk,
+)
 
 
 def results_for_user(
@@ -96,10 +104,6 @@ def analysis_stats(
 
 def analysis_health() -> dict[str, Any]:
     """For ``/health/``: frames and chunks still waiting for a result, and the oldest lease."""
-    from django.db.models import Min
-
-    from .models import MediaItem, MediaKind
-
     pending = MediaItem.objects.filter(analysis_leased_at__isnull=False).exclude(
         kind=MediaKind.ENROLLMENT
     )
