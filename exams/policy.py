@@ -35,6 +35,10 @@ DEFAULT_POLICY: dict[str, Any] = {
     # The candidate's page
     "violation_notices": True,  # tell the candidate at once when a violation is recorded
     "reenroll_on_rejoin": False,  # a rejoined session asks for the identity check again
+    # Authorship: a final submission the exam page's recording editor never held is an
+    # ``untyped_submission`` incident. Judged only in sessions whose page recorded the editor
+    # (a session driven through the API alone has no records to compare with).
+    "authorship_untyped": True,
 }
 
 

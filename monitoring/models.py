@@ -113,6 +113,10 @@ class EventType(models.TextChoices):
     DISPLAYS_CHANGED = "displays_changed", "Displays changed"
     EDITOR_ACTIVITY = "editor_activity", "Editor activity"
     EDITOR_CHANGES = "editor_changes", "Editor changes"
+    # The page says what it is and what it records (``{"client": "exam-page",
+    # "editor_recording": true}``), once per page load: authorship checks that need the
+    # editor's records apply only to sessions whose page recorded them.
+    CLIENT_INFO = "client_info", "Client declared"
 
 
 class MonitoringLog(models.Model):

@@ -191,8 +191,11 @@ def transcription_runs(
     most ``max_cv``) and there are few pauses inside lines (gaps of LONG_PAUSE_MS or more).
     Composed code is typed in bursts between pauses and corrected as it goes; copying a text
     from another screen or paper keeps an even pace for a long stretch. Measured on generated
-    sessions only (bench/authorship.py, docs/BENCHMARKS.md): no recordings of people typing
-    were available, so the thresholds are a starting point to calibrate on real sessions.
+    sessions (bench/authorship.py) and on real composing (bench/authorship_real.py: the runs of
+    162 people typing chat messages have a median CV of 1.0, none of 40+ characters is steady);
+    no recordings of people transcribing are reachable here, so the detection rate on real
+    copying is unmeasured: calibrate with ``manage.py evaluate_authorship`` on labelled
+    sessions (docs/BENCHMARKS.md).
     """
     return [
         run

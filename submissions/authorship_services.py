@@ -5,6 +5,14 @@ The exam page sends its CodeMirror changes as ``editor_changes`` monitoring even
 ``editor_changes_for`` reads them back per (session, problem). When a session ends, each
 problem's final submission is checked (``authorship_assess``): typing at a transcription rhythm
 and a final text that the editor never held become incidents with their evidence.
+
+The second check needs a recording to compare with. Code may arrive through the API alone (a
+client of its own, a script): such a session has no editor records at all, and "never typed
+here" would say nothing but that. So ``untyped_submission`` is judged only in sessions whose
+page declared its recording editor (``client_info`` with ``editor_recording``, sent by the exam
+page when monitoring starts) or sent editor records, and only while the exam's policy
+``authorship_untyped`` is on (the default). Elsewhere the reviewer is told the code was not
+recorded (the playback page), and no incident is made.
 """
 
 from __future__ import annotations
@@ -40,6 +48,13 @@ def editor_changes_for(*, session_id: object, problem_id: int) -> list[Change]:
     return changes
 
 
+def session_editor_recorded(*, session_id: object) -> bool:
+    """Whether the session's page recorded its editor (declared it, or sent change records)."""
+    logs = MonitoringLog.objects.filter(session_id=session_id)
+    declared = logs.filter(type=EventType.CLIENT_INFO, payload__editor_recording=True)
+    return declared.exists() or logs.filter(type=EventType.EDITOR_CHANGES).exists()
+
+
 def _at(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
@@ -59,9 +74,14 @@ def authorship_assess_enqueue(*, session_id: object) -> None:
 def authorship_assess(*, session: ExamSession) -> list[Incident]:
     """Record authorship incidents for the final submissions of ``session``; returns new ones.
 
-    Safe to run again: an incident of the same kind, problem and start is not recorded twice.
+    ``untyped_submission`` only where the editor was recorded and the policy's
+    ``authorship_untyped`` is on (see the module's docstring). Safe to run again: an incident of
+    the same kind, problem and start is not recorded twice.
     """
     ExamSession.objects.select_for_update().filter(pk=session.pk).first()
+    judge_untyped = bool(session.policy.get("authorship_untyped", True)) and (
+        session_editor_recorded(session_id=session.pk)
+    )
     created: list[Incident] = []
     finals = CodeSubmission.objects.filter(session=session, is_final=True).select_related("problem")
     for submission in finals:
@@ -78,7 +98,11 @@ def authorship_assess(*, session: ExamSession) -> list[Incident]:
                     {**problem, **run.as_dict()},
                 )
             )
-        if submission.code.strip() and not text_was_written_here(changes, submission.code):
+        if (
+            judge_untyped
+            and submission.code.strip()
+            and not text_was_written_here(changes, submission.code)
+        ):
             when = submission.created_at
             found.append(
                 (

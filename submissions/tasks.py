@@ -6,7 +6,7 @@ from typing import Any
 
 from exams.models import Exam, ExamSession
 
-from .authorship_services import authorship_assess
+from .authorship_services import authorship_assess, session_editor_recorded
 from .reports import similarity_report_run
 
 
@@ -33,4 +33,5 @@ def authorship_assess_session(session_id: str) -> dict[str, Any]:
     return {
         "session_id": session_id,
         "incidents": [incident.kind for incident in authorship_assess(session=session)],
+        "editor_recorded": session_editor_recorded(session_id=session.pk),
     }

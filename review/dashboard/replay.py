@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from exams.models import ExamSession
 from submissions.authorship import replay, transcription_runs
-from submissions.authorship_services import editor_changes_for
+from submissions.authorship_services import editor_changes_for, session_editor_recorded
 from submissions.models import CodeSubmission
 
 from ..admin_views import _context, _require
@@ -92,6 +92,7 @@ def session_replay(request: HttpRequest, model_admin: Any, session_id: str) -> H
         request,
         title=f"Code playback: {session.candidate.display_name} — {session.exam.title}",
         session=session,
+        editor_recorded=session_editor_recorded(session_id=session.pk),
         replays=[asdict(r) for r in session_replays(session)],
     )
     return render(request, "admin/review/replay.html", context)

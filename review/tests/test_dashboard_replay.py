@@ -97,3 +97,22 @@ def test_candidates_cannot_open_the_playback(recorded, candidate, web_client_for
         f"/admin/exams/examsession/{session.pk}/review/replay/"
     )
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_a_session_without_the_recording_editor_says_its_code_was_not_recorded(
+    session, recorded, proctor, web_client_for, start_session, other_candidate
+):
+    """API-only code: no playback and no untyped check, and the reviewer is told why."""
+    api_only, _token = start_session(other_candidate, session.exam)
+    submission_create(
+        session=api_only,
+        problem_id=session.exam.problems.order_by("order").first().pk,
+        language="python",
+        code="print('sent by a script')\n",
+    )
+    note = "The code of this session was not recorded."
+    page = web_client_for(proctor).get(f"/admin/exams/examsession/{api_only.pk}/review/replay/")
+    assert page.status_code == 200 and note in page.content.decode()
+    page = web_client_for(proctor).get(f"/admin/exams/examsession/{session.pk}/review/replay/")
+    assert note not in page.content.decode()  # this one sent editor records

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import json
 import urllib.request
+import wave
 
+import numpy as np
 import pytest
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from analysis.models import MediaItem
 from exams.lifecycle import SessionStatus
 from exams.models import ExamSession
 from monitoring.models import MonitoringLog
@@ -253,6 +256,110 @@ def test_notices_banners_with_recovery_and_the_reason_of_a_termination(  # noqa:
     assert_accessible(page, "terminated end")
     session.refresh_from_db()
     assert session.status == SessionStatus.TERMINATED
+    exam_page.assert_no_script_errors()
+
+
+# Keeps every stream the page opens, so the test can end the microphone's track as a device
+# that goes away would (the page's own modules keep theirs private).
+KEEP_STREAMS = """(() => {
+    const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    window.__streams = [];
+    navigator.mediaDevices.getUserMedia = async (constraints) => {
+        const stream = await open(constraints);
+        window.__streams.push(stream);
+        return stream;
+    };
+})()"""
+
+
+def wav_rms(path) -> float:  # noqa: ANN001
+    """Root mean square of a PCM16 WAV file's samples (0 for silence)."""
+    with wave.open(str(path), "rb") as chunk:
+        samples = np.frombuffer(chunk.readframes(chunk.getnframes()), dtype="<i2")
+    return float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))) if samples.size else 0.0
+
+
+def test_a_lost_microphone_is_turned_back_on_without_a_reload(  # noqa: PLR0915
+    live_asgi_server, candidate, exam, start_session, page, screenshot
+):
+    exam.policy = {**TEST_POLICY, "window_blur_threshold_s": 60}
+    exam.save(update_fields=["policy"])
+    session, _token = start_session(candidate, exam)
+    page.add_init_script(KEEP_STREAMS)
+    editor_page = EditorPage(page, live_asgi_server, screenshot)
+    exam_page = ExamPage(page, live_asgi_server, screenshot)
+    editor_page.resume(candidate.username, str(session.pk))
+    wait_for(lambda: exam_page.monitor("audio-sent") >= 1, timeout=30, what="a chunk sent")
+
+    # The microphone goes away: its track ends (a fake device never ends by itself).
+    lost = page.evaluate(
+        """() => {
+            const live = window.__streams.flatMap((s) => s.getAudioTracks())
+                .filter((t) => t.readyState === 'live');
+            for (const track of live) {
+                track.stop();
+                track.dispatchEvent(new Event('ended'));
+            }
+            return live.map((t) => t.id);
+        }"""
+    )
+    assert lost, "the page had a live microphone track"
+    trouble = page.locator("#trouble-banner")
+    trouble.wait_for()
+    text = trouble.inner_text()
+    assert "Your microphone stopped (device stopped): the exam needs it." in text
+    assert "then turn it back on" in text
+    button = page.get_by_role("button", name="Turn the microphone back on")
+    assert button.is_visible()
+    assert "microphone off (device stopped)" in page.locator("#monitor-status").inner_text()
+    screenshot(page, "microphone-lost")
+    assert_accessible(page, "exam with the microphone lost")
+    wait_for(
+        lambda: MonitoringLog.objects.filter(
+            session=session, type="mic_off", payload__reason="ended"
+        ).exists(),
+        timeout=30,
+        what="mic_off (ended) stored",
+    )
+    lost_at = MonitoringLog.objects.get(session=session, type="mic_off").client_ts
+
+    # The button opens the microphone again in the same page: a new live track, and chunks of
+    # the candidate's sound (not the silence of the dead track) reach the server again.
+    reloads = page.evaluate("() => performance.getEntriesByType('navigation').length")
+    button.click()
+    trouble.wait_for(state="hidden")
+    fresh = page.evaluate(
+        """(lost) => window.__streams.flatMap((s) => s.getAudioTracks())
+            .filter((t) => t.readyState === 'live' && !lost.includes(t.id)).map((t) => t.id)""",
+        lost,
+    )
+    assert fresh, "a new live microphone track"
+    assert "microphone on" in page.locator("#monitor-status").inner_text()
+    wait_for(
+        lambda: MonitoringLog.objects.filter(
+            session=session, type="mic_on", payload__reason="reacquired"
+        ).exists(),
+        timeout=30,
+        what="mic_on (reacquired) stored",
+    )
+    back_at = MonitoringLog.objects.get(
+        session=session, type="mic_on", payload__reason="reacquired"
+    ).client_ts
+
+    def sound_after_recovery() -> bool:
+        chunks = MediaItem.objects.filter(session=session, kind="audio", captured_at__gte=back_at)
+        return any(wav_rms(item.file.path) > 100 for item in chunks if item.file)
+
+    wait_for(sound_after_recovery, timeout=40, what="a chunk with sound after the recovery")
+    assert page.evaluate("() => performance.getEntriesByType('navigation').length") == reloads
+    assert page.evaluate("() => !!document.querySelector('.cm-editor')")  # still the exam
+    screenshot(page, "microphone-back")
+    assert_accessible(page, "exam with the microphone back")
+    # Nothing the page recorded between the loss and the recovery pretends to be sound.
+    between = MediaItem.objects.filter(
+        session=session, kind="audio", captured_at__gt=lost_at, captured_at__lt=back_at
+    )
+    assert all(wav_rms(item.file.path) < 100 for item in between if item.file)
     exam_page.assert_no_script_errors()
 
 

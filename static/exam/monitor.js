@@ -131,6 +131,10 @@ export class Monitor {
       if (window.screen.isExtended) this.event("displays_changed", { ...displays(), at_start: true });
       this.on(window.screen, "change", () => this.event("displays_changed", displays()));
     }
+    // What this page is: its editor records every change (editor_changes), so the server may
+    // judge a final submission that this editor never held (untyped_submission). A session
+    // driven through the API alone never says so and is not judged that way.
+    this.event("client_info", { client: "exam-page", editor_recording: true });
     // A page that starts (or comes back after a reload, which hid the old page) states where it
     // stands, so an incident opened by the unload is closed by the reload.
     if (document.visibilityState === "visible") this.event("tab_visible", { reason: "page_loaded" });
