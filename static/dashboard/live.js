@@ -301,7 +301,11 @@
       if (!tile) return false;
       tile.data.risk_score = data.score;
       tile.data.risk_level = data.level;
-      tile.data.risk_expected = data.expected_violations;
+      // The engine always sends E; an event without it (an older server) sorts by its score,
+      // read back as the E it stands for (score = 100 E / (E + 1)).
+      tile.data.risk_expected = typeof data.expected_violations === "number"
+        ? data.expected_violations
+        : (data.score >= 100 ? Infinity : data.score / (100 - data.score));
       markDirty(tile, true);
       return true;
     }
