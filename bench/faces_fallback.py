@@ -2,9 +2,10 @@
 
 The fallback (a denoised retry on a noisy frame, YuNet on a 2x copy otherwise) runs only when
 the first pass accepted no face. This times ``detect_faces`` with the fallback on and off, in
-the same run and interleaved, on the shared images letterboxed to 640x480: frames with a face
-(the fallback never runs; the difference is the cost of the ``if``), frames without one (the
-cost of a candidate's absence), and the degraded frames it was written for.
+the same run, interleaved and in alternating order, on the shared images letterboxed to
+640x480: frames with a face (the fallback never runs; the difference is the cost of the
+``if``), frames without one (the cost of a candidate's absence), and the degraded frames it
+was written for.
 
     .venv/bin/python bench/faces_fallback.py [--repeats 5]
 """
@@ -46,21 +47,30 @@ def main() -> None:
         detect_faces(frame, on)
     load = os.getloadavg()
     print(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    print("| frames | n | fallback off ms | fallback on ms | extra ms | found off -> on |")
+    print(
+        "| frames | n | fallback off ms | fallback on ms | extra ms (median of paired "
+        "differences) | found off -> on |"
+    )
     print("|---|---:|---:|---:|---:|---|")
     for name, frames in sets.items():
-        times = {"off": [], "on": []}
+        times: dict[str, list[float]] = {"off": [], "on": []}
+        paired: list[float] = []
         found = {"off": 0, "on": 0}
-        for _ in range(args.repeats):
+        for repeat in range(args.repeats):
+            order = (("off", off), ("on", on)) if repeat % 2 == 0 else (("on", on), ("off", off))
             for frame in frames:
-                for key, cfg in (("off", off), ("on", on)):
+                took = {}
+                for key, cfg in order:
                     start = time.perf_counter()
                     faces, _ = detect_faces(frame, cfg)
-                    times[key].append((time.perf_counter() - start) * 1000)
+                    took[key] = (time.perf_counter() - start) * 1000
+                    times[key].append(took[key])
                     found[key] += bool(faces)
+                paired.append(took["on"] - took["off"])
         off_ms, on_ms = statistics.median(times["off"]), statistics.median(times["on"])
         print(
-            f"| {name} | {len(frames)} | {off_ms:.1f} | {on_ms:.1f} | {on_ms - off_ms:+.1f} | "
+            f"| {name} | {len(frames)} | {off_ms:.1f} | {on_ms:.1f} | "
+            f"{statistics.median(paired):+.1f} | "
             f"{found['off'] // args.repeats} -> {found['on'] // args.repeats} |"
         )
     load = os.getloadavg()
