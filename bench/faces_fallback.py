@@ -26,6 +26,11 @@ sys.path.insert(0, str(REPO))
 
 
 def main() -> None:
+    import cv2
+
+    # One core, one OpenCV thread, as bench/analyzers.py: a worker process's share.
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    cv2.setNumThreads(1)
     from analysis.analyzers.vision.faces import FaceDetectionConfig, detect_faces
     from analysis.capture_conditions import distance, load_photos, noise
 
