@@ -17,10 +17,10 @@ same evaluate_analyzers figures as running all three (docs/ANALYZERS.md).
 
 Fallback, only when all of that accepted no face (so a frame with a face pays nothing): a
 noisy frame (``quality.estimate_noise``) is searched again on a median-filtered copy with
-the same detectors and rules; any other frame by YuNet on a copy enlarged 2x, accepted alone
-at ``upscaled_confidence`` when narrower than ``upscaled_max_face_px``. Far-away faces (5-15 px at 0.2-0.3 of their size, below what
-MediaPipe's 128/192-px inputs keep) and faces drowned in sensor noise were reported as
-``no_face`` before (docs/FAIRNESS.md).
+the same detectors and rules; any other frame by YuNet on a copy enlarged 2x, a box accepted
+alone at ``upscaled_confidence`` when narrower than ``upscaled_max_face_px``. Far-away faces
+(5-15 px at 0.2-0.3 of their size, below what MediaPipe's 128/192-px inputs keep) and faces
+drowned in sensor noise were reported as ``no_face`` before (docs/FAIRNESS.md).
 """
 
 from __future__ import annotations
