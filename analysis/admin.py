@@ -89,7 +89,15 @@ class EnrollmentAdmin(ReadOnlyAdmin):
 
 @admin.register(SessionRisk)
 class SessionRiskAdmin(ReadOnlyAdmin):
-    list_display = ["session", "score", "level", "updated_at"]
+    list_display = [
+        "session",
+        "score",
+        "level",
+        "expected_violations",
+        "model_version",
+        "updated_at",
+    ]
     list_filter = ["level", "session__exam"]
-    ordering = ["-score"]
+    # As the proctors' list: by expected confirmed violations (the score is 100 E / (E + 1)).
+    ordering = ["-expected_violations", "-score"]
     list_select_related = ["session__candidate", "session__exam"]

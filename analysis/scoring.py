@@ -1,8 +1,15 @@
 """Risk arithmetic (pure Python): per-item scores from labels and session scores from incidents.
 
 Every label and incident kind has a weight in [0, 1]: how strongly it alone suggests cheating.
-Independent signals combine as ``1 - prod(1 - w)``, so the score rises with each signal but
-never passes 100, and one weak signal cannot outweigh one strong one.
+
+- One analyzed item (a frame, a chunk, an ``/analyze`` call): its labels combine as
+  ``1 - prod(1 - w)`` (a 0-100 "how alarming is this one frame").
+- A session: each incident gets a probability of being a confirmed violation (here from the
+  hand-set weights; with an active learned model, from the model), and the session's risk is
+  the expected number of confirmed violations E, shown as ``100 E / (E + 1)``. A noisy-OR over
+  a session's incidents saturated (several incidents all read 98-99, and a dismissal moved the
+  score by a point); E keeps growing with every incident and loses exactly a dismissed
+  incident's probability.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-RISK_VERSION = "risk-1"
+RISK_VERSION = "risk-2"
 
 WEIGHTS: dict[str, float] = {
     "identity_mismatch": 0.9,
@@ -59,6 +66,25 @@ EVENT_ALIASES = {
 }
 
 
+def expected_score(expected: float) -> int:
+    """The 0-100 score of E expected confirmed violations: ``100 E / (E + 1)``.
+
+    Never saturates: E = 1 reads 50, E = 3 reads 75, E = 9 reads 90, and every change in E
+    moves it. Both the rules and the learned model show their E through this one function.
+    """
+    expected = max(0.0, expected)
+    return int(round(100.0 * expected / (expected + 1.0)))
+
+
+def expected_for_score(score: float) -> float:
+    """The E a score threshold stands for (the inverse of :func:`expected_score`)."""
+    return round(score / (100.0 - score), 4) if score < 100 else float("inf")
+
+
+def risk_level(score: int, *, medium: int, high: int) -> str:
+    return "high" if score >= high else "medium" if score >= medium else "low"
+
+
 def combine(weights: Iterable[float]) -> float:
     remaining = 1.0
     for weight in weights:
@@ -85,51 +111,78 @@ def duration_factor(duration_s: float | None) -> float:
     return 0.5 + 0.5 * min(1.0, max(0.0, duration_s or 0.0) / FULL_DURATION_S)
 
 
+def incident_probability(facts: IncidentFacts) -> float:
+    """The rules' probability that an incident is a confirmed violation, ignoring its verdict:
+    weight(kind) x severity factor x confidence x duration factor, at most 0.95."""
+    weight = WEIGHTS.get(facts.kind, WEIGHTS["other"])
+    return min(
+        MAX_CONTRIBUTION,
+        weight
+        * SEVERITY_FACTOR.get(facts.severity, 1.0)
+        * max(0.0, min(1.0, facts.confidence))
+        * duration_factor(facts.duration_s),
+    )
+
+
+def counted_violations(probability: float, review_status: str) -> float:
+    """What an incident adds to E: 1 once confirmed, 0 once dismissed, else its probability."""
+    if review_status == "confirmed":
+        return 1.0
+    if review_status == "dismissed":
+        return 0.0
+    return probability
+
+
 def session_risk(
     incidents: Iterable[IncidentFacts], *, medium: int, high: int
 ) -> tuple[int, str, dict[str, Any]]:
-    """Score (0-100), level and explanation of a session from its incidents.
+    """Score (0-100), level and explanation of a session from its incidents (the rules).
 
-    contribution = weight(kind) x severity factor x confidence x duration factor (capped at
-    0.95); dismissed incidents contribute nothing, confirmed ones count with confidence 1.
+    Each incident's probability is :func:`incident_probability`; E (expected confirmed
+    violations) sums them with confirmed incidents counting 1 and dismissed ones 0, and the
+    score is :func:`expected_score` of E. ``explanation["expected_violations"]`` is E.
     """
     rows = []
-    contributions = []
+    expected = 0.0
     for facts in incidents:
-        weight = WEIGHTS.get(facts.kind, WEIGHTS["other"])
-        confidence = 1.0 if facts.review_status == "confirmed" else facts.confidence
-        contribution = 0.0
-        if facts.review_status != "dismissed":
-            contribution = min(
-                MAX_CONTRIBUTION,
-                weight
-                * SEVERITY_FACTOR.get(facts.severity, 1.0)
-                * max(0.0, min(1.0, confidence))
-                * duration_factor(facts.duration_s),
-            )
-            contributions.append(contribution)
+        probability = incident_probability(facts)
+        counted = counted_violations(probability, facts.review_status)
+        expected += counted
         rows.append(
             {
                 "incident_id": facts.incident_id,
                 "kind": facts.kind,
                 "severity": facts.severity,
                 "review_status": facts.review_status,
-                "weight": weight,
+                "weight": WEIGHTS.get(facts.kind, WEIGHTS["other"]),
                 "duration_s": None if facts.duration_s is None else round(facts.duration_s, 1),
-                "confidence": round(confidence, 3),
-                "contribution": round(contribution, 4),
+                "confidence": round(facts.confidence, 3),
+                "probability": round(probability, 4),
+                "contribution": round(counted, 4),
             }
         )
-    score = int(round(100.0 * combine(contributions)))
-    level = "high" if score >= high else "medium" if score >= medium else "low"
+    score = expected_score(expected)
     rows.sort(key=lambda row: row["contribution"], reverse=True)
     explanation = {
         "version": RISK_VERSION,
-        "formula": "score = 100 x (1 - prod(1 - contribution)); contribution = weight x "
-        "severity factor x confidence x duration factor, at most 0.95",
-        "thresholds": {"medium": medium, "high": high},
+        "formula": "expected confirmed violations E = sum of the incidents' probabilities "
+        "(probability = weight x severity factor x confidence x duration factor, at most 0.95; "
+        "confirmed = 1, dismissed = 0); score = 100 x E / (E + 1)",
+        "expected_violations": round(expected, 4),
+        **level_thresholds(medium=medium, high=high),
         "severity_factors": SEVERITY_FACTOR,
         "full_duration_s": FULL_DURATION_S,
         "incidents": rows,
     }
-    return score, level, explanation
+    return score, risk_level(score, medium=medium, high=high), explanation
+
+
+def level_thresholds(*, medium: int, high: int) -> dict[str, dict[str, float]]:
+    """The level thresholds on the score and the expected violations they stand for."""
+    return {
+        "thresholds": {"medium": medium, "high": high},
+        "expected_thresholds": {
+            "medium": expected_for_score(medium),
+            "high": expected_for_score(high),
+        },
+    }

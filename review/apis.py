@@ -67,7 +67,7 @@ class SessionListApi(ListAPIView):
         filters = AdminSessionFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = ExamSession.objects.select_related(
-            "candidate__candidate_profile", "exam"
+            "candidate__candidate_profile", "exam", "risk"
         ).prefetch_related("transitions__actor")
         if "status" in filters.validated_data:
             queryset = queryset.filter(status=filters.validated_data["status"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
@@ -11,10 +12,23 @@ from exams.serializers import TransitionOutputSerializer
 from proctoring_site.validation import MAX_DB_INT
 
 
+class SessionRiskOutputSerializer(serializers.Serializer):
+    """The session's risk as the admin list shows it: the 0-100 score is 100 E / (E + 1) of
+    the expected confirmed violations E, which the list sorts by."""
+
+    score = serializers.IntegerField()
+    level = serializers.CharField()
+    expected_violations = serializers.FloatField()
+    uncertainty = serializers.FloatField()
+    model_version = serializers.CharField(help_text="Empty: the hand-set rules.")
+    updated_at = serializers.DateTimeField()
+
+
 class AdminSessionOutputSerializer(serializers.ModelSerializer):
     candidate = serializers.SerializerMethodField()
     exam_title = serializers.CharField(source="exam.title", read_only=True)
     transitions = TransitionOutputSerializer(many=True, read_only=True)
+    risk = serializers.SerializerMethodField()
 
     class Meta:
         model = ExamSession
@@ -31,8 +45,15 @@ class AdminSessionOutputSerializer(serializers.ModelSerializer):
             "end_reason",
             "consent_at",
             "legal_hold",
+            "risk",
             "transitions",
         ]
+
+    @extend_schema_field(SessionRiskOutputSerializer(allow_null=True))
+    def get_risk(self, session: ExamSession) -> dict | None:
+        # None: not scored yet (no incident so far).
+        risk = getattr(session, "risk", None)
+        return None if risk is None else SessionRiskOutputSerializer(risk).data
 
     def get_candidate(self, session: ExamSession) -> dict:
         user = session.candidate

@@ -2,7 +2,9 @@
 
 With an active :class:`~analysis.models.RiskModel` each incident gets its probability of being
 confirmed (numpy inference, see ``analysis.learned``) and the session's risk is the expected
-number of confirmed violations; without one the hand-set rules of ``analysis.scoring`` apply.
+number of confirmed violations; without one the hand-set rules of ``analysis.scoring`` give
+the probabilities. Either way the session's score is ``100 E / (E + 1)`` of the same E
+(``scoring.expected_score``), with the same level thresholds, so the two paths read alike.
 """
 
 from __future__ import annotations
@@ -34,6 +36,14 @@ def _facts(incident: Incident) -> scoring.IncidentFacts:
         confidence=incident.confidence,
         duration_s=incident.duration_s,
         review_status=incident.review_status,
+    )
+
+
+def _unreviewed(review_status: str) -> bool:
+    # Unreviewed or waiting for a second review: a verdict would still remove doubt.
+    return review_status not in (
+        Incident.ReviewStatus.CONFIRMED,
+        Incident.ReviewStatus.DISMISSED,
     )
 
 
@@ -96,12 +106,8 @@ def _learned_session_risk(
     uncertainty = 0.0
     for incident, model_p in zip(incidents, probabilities, strict=True):
         p = float(model_p)
-        if incident.review_status == Incident.ReviewStatus.CONFIRMED:
-            counted = 1.0
-        elif incident.review_status == Incident.ReviewStatus.DISMISSED:
-            counted = 0.0
-        else:
-            counted = p
+        counted = scoring.counted_violations(p, incident.review_status)
+        if _unreviewed(incident.review_status):
             uncertainty += p * (1.0 - p)
         expected += counted
         rows.append(
@@ -119,16 +125,15 @@ def _learned_session_risk(
             }
         )
     rows.sort(key=lambda row: row["contribution"], reverse=True)
-    # Grows with every expected violation without a ceiling in sight: E / (E + 1).
-    score = int(round(100.0 * expected / (expected + 1.0)))
-    level = "high" if score >= high else "medium" if score >= medium else "low"
+    score = scoring.expected_score(expected)
+    level = scoring.risk_level(score, medium=medium, high=high)
     explanation = {
         "version": f"risk-model-v{predictor.version}",
         "model": {"kind": "learned", "version": predictor.version, "ece": predictor.ece},
         "formula": "expected confirmed violations E = sum of the incidents' probabilities "
         "(confirmed = 1, dismissed = 0); score = 100 x E / (E + 1)",
         "expected_violations": round(expected, 4),
-        "thresholds": {"medium": medium, "high": high},
+        **scoring.level_thresholds(medium=medium, high=high),
         "incidents": rows,
     }
     return score, level, explanation, expected, uncertainty
@@ -168,12 +173,11 @@ def risk_recompute(*, session_id: Any) -> SessionRisk | None:
             (_facts(incident) for incident in incidents), **thresholds
         )
         explanation["model"] = {"kind": "rules", "reason": _rules_reason()}
-        counted = [row["contribution"] for row in explanation["incidents"]]
-        expected = float(sum(counted))
+        expected = float(explanation["expected_violations"])
         uncertainty = sum(
-            c * (1 - c)
-            for c, row in zip(counted, explanation["incidents"], strict=True)
-            if row["review_status"] not in ("confirmed", "dismissed")
+            row["probability"] * (1 - row["probability"])
+            for row in explanation["incidents"]
+            if _unreviewed(row["review_status"])
         )
         model_version = ""
     values = {

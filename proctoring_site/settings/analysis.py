@@ -40,9 +40,11 @@ ANALYSIS_VOICE_WINDOW_S = env_float("ANALYSIS_VOICE_WINDOW_S", 60.0)
 # Two incidents of the same kind closer than this (seconds) are merged into one.
 ANALYSIS_MERGE_GAP_S = env_float("ANALYSIS_MERGE_GAP_S", 10.0)
 
-# Session risk levels: score >= MEDIUM is medium, >= HIGH is high (0-100 scale).
-ANALYSIS_RISK_MEDIUM = env_int("ANALYSIS_RISK_MEDIUM", 30)
-ANALYSIS_RISK_HIGH = env_int("ANALYSIS_RISK_HIGH", 60)
+# Session risk levels: score >= MEDIUM is medium, >= HIGH is high (0-100 scale). The score is
+# 100 E / (E + 1) of the expected confirmed violations E, so 50 is "one violation expected"
+# (E >= 1) and 20 "one in four" (E >= 0.25).
+ANALYSIS_RISK_MEDIUM = env_int("ANALYSIS_RISK_MEDIUM", 20)
+ANALYSIS_RISK_HIGH = env_int("ANALYSIS_RISK_HIGH", 50)
 
 # Load the models when a worker process starts, so the first frame is not slow.
 ANALYSIS_PRELOAD_MODELS = env_bool("ANALYSIS_PRELOAD_MODELS", True)

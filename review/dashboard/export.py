@@ -131,6 +131,8 @@ def _document(session: ExamSession, evidence_dir: Path) -> dict[str, Any]:
         "risk": {
             "score": risk.score,
             "level": risk.level,
+            "expected_violations": risk.expected_violations,
+            "model": risk.model,
             "formula": risk.formula,
             "contributions": risk.contributions,
         },

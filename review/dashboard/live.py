@@ -89,7 +89,14 @@ def tile_alarm(tile: dict[str, Any]) -> int:
     )
 
 
-def tile_sort_key(tile: dict[str, Any]) -> tuple[float, int, str]:
-    """Riskiest first; on equal risk the tile with more going on now; then by name."""
+def tile_sort_key(tile: dict[str, Any]) -> tuple[float, float, int, str]:
+    """Riskiest first (expected confirmed violations, as the list sorts); on equal risk the
+    tile with more going on now; then by name."""
+    expected = tile.get("risk_expected")
     score = tile["risk_score"] if tile["risk_score"] is not None else -1.0
-    return (-score, -tile_alarm(tile), tile["candidate"])
+    return (
+        -(expected if expected is not None else -1.0),
+        -score,
+        -tile_alarm(tile),
+        tile["candidate"],
+    )

@@ -142,6 +142,7 @@ def live_sessions(*, exam_id: int | None = None) -> list[dict[str, Any]]:
             "ends_at": row.ends_at.isoformat() if row.ends_at else None,
             "risk_score": row.risk_score,
             "risk_level": row.risk_level or "",
+            "risk_expected": None if row.risk_expected is None else round(row.risk_expected, 4),
             "incidents": row.incident_total,
             "open_incidents": open_counts.get(row.pk, 0),
             "unreviewed": row.incident_unreviewed,

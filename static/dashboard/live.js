@@ -71,16 +71,21 @@
       (data.tab_hidden ? 1 : 0) + (data.camera_off ? 1 : 0) + (data.face_absent ? 1 : 0);
   }
 
+  function known(value) {
+    return value === null || value === undefined ? -1 : value;
+  }
+
+  // As review/dashboard/live.py::tile_sort_key: expected confirmed violations, then score.
   function sortKey(data) {
-    return [data.risk_score === null || data.risk_score === undefined ? -1 : data.risk_score,
-      alarm(data), data.candidate || ""];
+    return [known(data.risk_expected), known(data.risk_score), alarm(data), data.candidate || ""];
   }
 
   function compare(a, b) {
     const ka = sortKey(a.data), kb = sortKey(b.data);
-    if (ka[0] !== kb[0]) return kb[0] - ka[0];
-    if (ka[1] !== kb[1]) return kb[1] - ka[1];
-    return ka[2] < kb[2] ? -1 : ka[2] > kb[2] ? 1 : 0;
+    for (let i = 0; i < 3; i += 1) {
+      if (ka[i] !== kb[i]) return kb[i] - ka[i];
+    }
+    return ka[3] < kb[3] ? -1 : ka[3] > kb[3] ? 1 : 0;
   }
 
   function button(label, cls) {
@@ -296,6 +301,11 @@
       if (!tile) return false;
       tile.data.risk_score = data.score;
       tile.data.risk_level = data.level;
+      // The engine always sends E; an event without it (an older server) sorts by its score,
+      // read back as the E it stands for (score = 100 E / (E + 1)).
+      tile.data.risk_expected = typeof data.expected_violations === "number"
+        ? data.expected_violations
+        : (data.score >= 100 ? Infinity : data.score / (100 - data.score));
       markDirty(tile, true);
       return true;
     }

@@ -2,6 +2,8 @@
 
 A dark or covered camera must not be reported as the candidate leaving (``no_face``): the
 pipeline uses this stage to replace ``no_face`` with ``camera_obstructed`` / ``low_quality``.
+``estimate_noise`` measures sensor noise for the face detectors' fallback (``faces.py``): it
+runs only on a frame where nothing was found, so ordinary frames never pay for it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,31 @@ VERSION = "quality-2"
 # Measured on a copy scaled to this long side: the statistics then do not depend on the upload
 # resolution (the Laplacian variance in particular grows with resolution) and cost < 1 ms.
 _ANALYSIS_LONG_SIDE = 320
+# Noise is measured at the face detectors' own resolution (FaceDetectionConfig.max_side): the
+# 320-px copy would average most of it away.
+_NOISE_LONG_SIDE = 640
+# Immerkaer's noise estimate (grey levels) from which a frame counts as noisy. On the shared
+# photos letterboxed to 640x480 (docs/FAIRNESS.md): as taken and under every other degradation
+# 0.0-4.8 (the highest: small frames, texture), Gaussian noise sigma 10 4.8-7.1, sigma 25
+# 11.4-16.5, sigma 40 17.9-26.2 (clipping at 0 and 255 and the black letterbox keep it under
+# the added sigma). At sigma 25 the detectors start losing faces (d01's profile); 9 sits in
+# the middle of the gap between 7.1 and 11.4.
+NOISY_SIGMA = 9.0
+_NOISE_KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
+
+
+def estimate_noise(image_bgr: np.ndarray) -> float:
+    """Standard deviation of the sensor noise in grey levels (J. Immerkaer, "Fast noise
+    variance estimation", 1996): a Laplacian-difference mask cancels smooth image structure,
+    the mean absolute response scales to sigma. ~1 ms on a 640x480 frame."""
+    grey = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY) if image_bgr.ndim == 3 else image_bgr
+    scale = _NOISE_LONG_SIDE / max(grey.shape)
+    if scale < 1.0:
+        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    if min(grey.shape) < 3:
+        return 0.0
+    response = cv2.filter2D(grey.astype(np.float32), -1, _NOISE_KERNEL)[1:-1, 1:-1]
+    return float(math.sqrt(math.pi / 2) * float(np.abs(response).mean()) / 6.0)
 
 
 @dataclass(frozen=True)
