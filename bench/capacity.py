@@ -498,8 +498,9 @@ def create_sessions(count: int) -> list[tuple[str, str]]:
     from exams.models import Exam, ExamSession
     from exams.services import session_start
 
-    exam, _ = Exam.objects.get_or_create(
-        title="Capacity benchmark", defaults={"duration_minutes": 600}
+    # One exam per step: a candidate has one attempt per exam, and each step starts afresh.
+    exam = Exam.objects.create(
+        title=f"Capacity benchmark {count} {time.strftime('%H:%M:%S')}", duration_minutes=600
     )
     existing = {u.username: u for u in User.objects.filter(username__startswith="cap-")}
     missing = [f"cap-{i:05d}" for i in range(count) if f"cap-{i:05d}" not in existing]
