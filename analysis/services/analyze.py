@@ -249,6 +249,8 @@ def _read_and_analyze(
     except OSError:
         return ItemAnalysis(ok=False, failure_reason="media_missing"), None
     try:
+        if batch is None:
+            return _analysis_for(media, data), data
         return _analysis_for(media, data, batch), data
     except Exception as exc:  # a bug or a model failure must not kill the worker
         logger.exception("analysis: analyzer error on media %s", media.pk)

@@ -142,3 +142,15 @@ def test_one_batch_item_failing_leaves_it_a_failed_result_and_the_rest_analysed(
     # The task's handler gives it a failed result (so its session's media can be released).
     assert analyze_service.media_fail(media_id=broken, reason="internal_error") is not None
     assert AnalysisResult.objects.get(media_id=broken).failure_reason == "internal_error"
+
+
+def test_the_backlog_is_reported_as_items_waiting(session, shared_media, client) -> None:
+    from analysis.selectors import analysis_capacity_probe
+
+    items = _items(session, shared_media, frames=3, chunks=0)
+    assert analysis_capacity_probe()["items_waiting"] == 3
+    body = client.get("/metrics").content.decode()
+    assert "proctoring_analysis_items_waiting 3.0" in body
+    media_analyze_pending(session_id=session.pk, limit=8)
+    assert analysis_capacity_probe()["items_waiting"] == 0
+    assert AnalysisResult.objects.filter(media__in=items).count() == 3
