@@ -50,6 +50,20 @@ def media_analysis_enqueue(*, session_id: Any, media_id: int) -> None:
         async_task(SESSION_TASK, str(session_id))
 
 
+def sessions_with_queued_task(session_ids: set[Any]) -> set[Any]:
+    """Those of ``session_ids`` whose task is queued (their marker stands). Without a cache,
+    none: the sweep then treats their items as it always did."""
+    if not session_ids or settings.ANALYSIS_BATCH_MAX_ITEMS <= 1:
+        return set()
+    keys = {_marker(session_id): session_id for session_id in session_ids}
+    try:
+        found = cache.get_many(list(keys))
+    except Exception as exc:
+        logger.warning("analysis: batch markers unavailable: %s", exc.__class__.__name__)
+        return set()
+    return {keys[key] for key in found}
+
+
 def session_media_analyze_waiting(*, session_id: Any) -> list[int]:
     """Analyze the session's waiting items (up to ANALYSIS_BATCH_MAX_ITEMS); queue the next
     task when more wait. Returns the media ids that got a result from this task."""

@@ -154,3 +154,30 @@ def test_the_backlog_is_reported_as_items_waiting(session, shared_media, client)
     media_analyze_pending(session_id=session.pk, limit=8)
     assert analysis_capacity_probe()["items_waiting"] == 0
     assert AnalysisResult.objects.filter(media__in=items).count() == 3
+
+
+def test_the_sweep_leaves_waiting_items_of_a_queued_session_task_alone(
+    session, shared_media, settings, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    from django.utils import timezone
+
+    from analysis.services import delivery
+
+    queued: list[tuple] = []
+    monkeypatch.setattr(delivery, "async_task", lambda *args: queued.append(args))
+    items = _items(session, shared_media, frames=2, chunks=0)
+    past = timezone.now() - timedelta(seconds=settings.ANALYSIS_LEASE_S + 1)
+    MediaItem.objects.filter(pk__in=[m.pk for m in items]).update(analysis_leased_at=past)
+    MediaItem.objects.filter(pk=items[1].pk).update(analysis_attempts=1)  # a started delivery
+    cache.set(queueing._marker(session.pk), items[0].pk, 30)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = delivery.media_sweep_unfinished()
+    # The never-started item waits for its session's task; the started one is delivered again.
+    assert (report.requeued, report.deferred) == (1, 1)
+    assert queued == [(delivery.ANALYZE_TASK, items[1].pk)]
+    cache.delete(queueing._marker(session.pk))  # the task was lost: its marker expired
+    MediaItem.objects.filter(pk=items[0].pk).update(analysis_leased_at=past)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = delivery.media_sweep_unfinished()
+    assert report.requeued == 1
+    assert queued[-1] == (delivery.ANALYZE_TASK, items[0].pk)
