@@ -820,6 +820,20 @@ async def run_step(args, sessions, ports, media: Media, nodes: list[Node]) -> di
     results = await asyncio.to_thread(results_for, ids)
     floor = await asyncio.to_thread(analyzer_floor, media)
     candidate_s = len(sessions) * elapsed
+    analysed = results["frame"]["analysed"] + results["audio"]["analysed"]
+    # Per item, whatever the drain did: every CPU second of the cluster up to the last result
+    # over every item that has one (a fair comparison between runs that kept up and not).
+    per_item = {
+        "qcluster_ms_per_item_analysed": round(
+            (cpu_drained["qcluster"] - cpu_before["qcluster"]) * 1000 / max(1, analysed), 2
+        ),
+        "daphne_ms_per_upload": round(
+            (cpu_drained["daphne"] - cpu_before["daphne"])
+            * 1000
+            / max(1, sum(stats.uploads.values())),
+            2,
+        ),
+    }
     cpu_after = cpu_drained if late == 0 else cpu_after
     cpu = {
         role: round((cpu_after[role] - cpu_before[role]) * 1000 / candidate_s, 2)
@@ -899,6 +913,7 @@ async def run_step(args, sessions, ports, media: Media, nodes: list[Node]) -> di
         "queue_at_end": samples[-1][1] if samples else None,
         "late_at_end": late,
         "cpu_counted": "run and drain" if late == 0 else "run only (drain incomplete)",
+        "cpu_per_item": per_item,
         "queue_flat": queue_flat,
         "lost": lost,
         "queue_depth_first_third_mean": round(depth_first, 1),
