@@ -115,14 +115,14 @@ def _audio_pipeline(voice_checks: bool) -> Any:
 
 
 def frame_pipeline_for(policy: dict[str, Any]) -> Any:
-    return _frame_pipeline(bool(policy.get("gaze_checks", True)), _identity_on(policy))
+    return _frame_pipeline(bool(policy.get("gaze_checks", True)), identity_on(policy))
 
 
 def audio_pipeline_for(policy: dict[str, Any]) -> Any:
     return _audio_pipeline(bool(policy.get("voice_checks", True)))
 
 
-def _identity_on(policy: dict[str, Any]) -> bool:
+def identity_on(policy: dict[str, Any]) -> bool:
     return bool(policy.get("identity_checks", True))
 
 
@@ -157,7 +157,7 @@ def frame_analyze(
     result = pipeline.analyze(
         data,
         enrolled_template=template,
-        check_identity=check_identity and template is not None and _identity_on(policy),
+        check_identity=check_identity and template is not None and identity_on(policy),
     )
     elapsed = (time.perf_counter() - started) * 1000
     raw = result.to_dict()
@@ -186,6 +186,37 @@ def frame_analyze(
             "gaze_direction": gaze.get("direction") or "",
             "identity_similarity": result.identity_similarity,
         },
+    )
+
+
+@dataclass(frozen=True)
+class FrameChange:
+    """A frame's thumbnail (stored text) and its difference from a reference thumbnail."""
+
+    thumbnail: str
+    difference: float | None  # None: no usable reference to compare with
+    threshold: float
+    version: str
+
+    @property
+    def unchanged(self) -> bool:
+        return self.difference is not None and self.difference < self.threshold
+
+
+def frame_change(data: bytes, reference: str | None) -> FrameChange | None:
+    """Thumbnail ``data`` and compare it with ``reference`` (a stored thumbnail); None when
+    the frame does not decode (the full analysis then reports why)."""
+    from analysis.analyzers.vision import change
+
+    thumb = change.thumbnail(data)
+    if thumb is None:
+        return None
+    ref = change.decode(reference) if reference else None
+    return FrameChange(
+        thumbnail=change.encode(thumb),
+        difference=None if ref is None else round(change.difference(thumb, ref), 2),
+        threshold=change.CHANGE_THRESHOLD,
+        version=change.VERSION,
     )
 
 

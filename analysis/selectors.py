@@ -138,12 +138,23 @@ def enrollment_kinds(*, session: ExamSession) -> list[str]:
 
 
 def analysis_capacity_probe() -> dict[str, float | int | None]:
-    """Queue depth (tasks waiting in the django-q2 broker) and the analysis lag of the item
-    analyzed last (upload to result), for metrics and the health endpoint: two cheap reads."""
+    """Queue depth (tasks waiting in the django-q2 broker), items waiting for a result, and the
+    analysis lag of the item analyzed last (upload to result), for metrics and the health
+    endpoint: three cheap reads. A task takes several waiting items of one session, so the
+    broker holds one task per busy session at most: ``items_waiting`` is the backlog."""
     from django_q.brokers import get_broker
 
     latest = AnalysisResult.objects.select_related("media").order_by("-pk").first()
     lag = None
     if latest is not None and latest.media is not None:
         lag = round((latest.created_at - latest.media.received_at).total_seconds(), 3)
-    return {"queue_depth": get_broker().queue_size(), "last_upload_to_result_s": lag}
+    waiting = (
+        MediaItem.objects.filter(analysis_leased_at__isnull=False)
+        .exclude(kind=MediaKind.ENROLLMENT)
+        .count()
+    )
+    return {
+        "queue_depth": get_broker().queue_size(),
+        "items_waiting": waiting,
+        "last_upload_to_result_s": lag,
+    }

@@ -25,6 +25,17 @@ def media_analyze(media_id: int) -> str:
     return result.status if not result.failure_reason else f"failed:{result.failure_reason}"
 
 
+def session_media_analyze(session_id: str) -> str:
+    """Analyze one session's waiting frames and chunks in capture order (several per task).
+
+    Never raises: an item that fails unexpectedly gets a failed result and the rest go on.
+    """
+    from .services.queueing import session_media_analyze_waiting
+
+    done = session_media_analyze_waiting(session_id=session_id)
+    return "analysed " + ",".join(str(media_id) for media_id in done)
+
+
 def worker_preload(sender: Any = None, proc_name: str = "", **kwargs: Any) -> None:
     """post_spawn: load the models once when a worker process starts."""
     if not settings.ANALYSIS_PRELOAD_MODELS:

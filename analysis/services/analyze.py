@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -29,27 +33,152 @@ from .retention import media_release, session_media_finalize
 logger = logging.getLogger(__name__)
 
 
-def _template(session_id: Any, kind: str) -> list[float] | None:
+@dataclass
+class _Batch:
+    """What the items of one session analysed in one task share: read once, then kept up to
+    date in memory as each item is stored (fewer queries per item; see media_analyze_many)."""
+
+    templates: dict[str, list[float] | None] = field(default_factory=dict)
+    frames_done: int | None = None
+    # The session's latest frame results, newest first (None: not read yet).
+    recent_frames: list[dict[str, Any]] | None = None
+
+
+def _template(session_id: Any, kind: str, batch: _Batch | None = None) -> list[float] | None:
+    if batch is not None and kind in batch.templates:
+        return batch.templates[kind]
     enrollment = Enrollment.objects.filter(session_id=session_id, kind=kind).first()
-    return enrollment.template if enrollment else None
+    template = enrollment.template if enrollment else None
+    if batch is not None:
+        batch.templates[kind] = template
+    return template
 
 
-def _identity_due(session: Any, policy: dict[str, Any]) -> bool:
+def _identity_due(session: Any, policy: dict[str, Any], batch: _Batch | None = None) -> bool:
     every = max(1, int(policy.get("identity_check_every_n_frames", 5)))
+    if batch is not None and batch.frames_done is not None:
+        return batch.frames_done % every == 0
     done = AnalysisResult.objects.filter(session=session, kind=MediaKind.FRAME).count()
+    if batch is not None:
+        batch.frames_done = done
     return done % every == 0
 
 
-def _analysis_for(media: MediaItem, data: bytes) -> ItemAnalysis:
+# Columns an unchanged frame takes from the frame it matched (not identity_similarity: only a
+# frame whose identity was checked carries a similarity).
+_CARRIED_COLUMNS = ("face_count", "head_yaw", "head_pitch", "head_roll", "gaze_direction")
+
+
+_REFERENCE_FIELDS = ("pk", "media_id", "captured_at", "raw", "labels", "analyzer_versions")
+
+
+def _recent_frames(media: MediaItem, batch: _Batch | None) -> list[dict[str, Any]]:
+    if batch is not None and batch.recent_frames is not None:
+        return batch.recent_frames
+    keep = max(1, settings.ANALYSIS_UNCHANGED_MAX_RUN)
+    rows = list(
+        AnalysisResult.objects.filter(
+            session_id=media.session_id, kind=MediaKind.FRAME, status=ResultStatus.OK
+        )
+        .order_by("-captured_at", "-pk")
+        .values(*_REFERENCE_FIELDS, *_CARRIED_COLUMNS)[:keep]
+    )
+    if batch is not None:
+        batch.recent_frames = rows
+    return rows
+
+
+def _unchanged_reference(media: MediaItem, batch: _Batch | None = None) -> dict[str, Any] | None:
+    """The session's last fully analysed frame, if the next frame may be matched against it:
+    fewer than ANALYSIS_UNCHANGED_MAX_RUN frames reported unchanged since, and captured at most
+    ANALYSIS_UNCHANGED_MAX_AGE_S before this one. None forces a full analysis."""
+    max_run = settings.ANALYSIS_UNCHANGED_MAX_RUN
+    if max_run <= 0:
+        return None
+    since = media.captured_at - timedelta(seconds=settings.ANALYSIS_UNCHANGED_MAX_AGE_S)
+    earlier = [r for r in _recent_frames(media, batch) if r["captured_at"] <= media.captured_at]
+    for row in earlier[:max_run]:
+        if row["captured_at"] < since:
+            return None
+        if "unchanged" in row["raw"]:
+            continue
+        return row if (row["raw"].get("change") or {}).get("thumbnail") else None
+    return None
+
+
+def _batch_record(batch: _Batch | None, result: AnalysisResult) -> None:
+    """Keep the batch's view of the session current after storing ``result``."""
+    if batch is None or result.kind != MediaKind.FRAME:
+        return
+    if batch.frames_done is not None:
+        batch.frames_done += 1
+    if batch.recent_frames is not None and result.status == ResultStatus.OK:
+        row = {name: getattr(result, name) for name in (*_REFERENCE_FIELDS[1:], *_CARRIED_COLUMNS)}
+        row["pk"] = result.pk
+        rows = sorted(
+            [row, *batch.recent_frames], key=lambda r: (r["captured_at"], r["pk"]), reverse=True
+        )
+        batch.recent_frames = rows[: max(1, settings.ANALYSIS_UNCHANGED_MAX_RUN)]
+
+
+def _unchanged_analysis(reference: dict[str, Any], change: runner.FrameChange) -> ItemAnalysis:
+    """The result of a frame that matched ``reference``: its labels, marked unchanged."""
+    raw = {k: v for k, v in reference["raw"].items() if k not in ("change", "timings_ms")}
+    raw.update(identity_similarity=None, identity_status="not_checked")
+    raw["unchanged"] = {
+        "matched_media_id": reference["media_id"],
+        "matched_result_id": reference["pk"],
+        "difference": change.difference,
+        "threshold": change.threshold,
+        "version": change.version,
+    }
+    return ItemAnalysis(
+        ok=True,
+        labels=list(reference["labels"]),
+        raw=raw,
+        versions={**reference["analyzer_versions"], "change": change.version},
+        columns={column: reference[column] for column in _CARRIED_COLUMNS}
+        | {"identity_similarity": None},
+    )
+
+
+def _frame_analysis(media: MediaItem, data: bytes, batch: _Batch | None) -> ItemAnalysis:
+    """A full analysis, or the matched frame's result when the frame is unchanged.
+
+    A frame due for an identity check is always analysed in full, so identity keeps its
+    cadence; a fully analysed frame stores its thumbnail for the next frames to match.
+    """
+    started = time.perf_counter()
+    session = media.session
+    policy = session.policy
+    template = _template(session.pk, Enrollment.Kind.FACE, batch)
+    check_identity = _identity_due(session, policy, batch)
+    identity_runs = check_identity and template is not None and runner.identity_on(policy)
+    skip = settings.ANALYSIS_SKIP_UNCHANGED_FRAMES
+    reference = _unchanged_reference(media, batch) if skip and not identity_runs else None
+    thumbnail = (reference or {}).get("raw", {}).get("change", {}).get("thumbnail")
+    change = runner.frame_change(data, thumbnail) if skip else None
+    if change is not None and change.unchanged and reference is not None:
+        analysis = _unchanged_analysis(reference, change)
+        analysis.processing_ms = (time.perf_counter() - started) * 1000
+        return analysis
+    analysis = runner.frame_analyze(
+        data, policy=policy, face_template=template, check_identity=check_identity
+    )
+    if analysis.ok and change is not None:
+        analysis.raw["change"] = {
+            "thumbnail": change.thumbnail,
+            "difference": change.difference,
+            "version": change.version,
+        }
+    return analysis
+
+
+def _analysis_for(media: MediaItem, data: bytes, batch: _Batch | None = None) -> ItemAnalysis:
     session = media.session
     policy = session.policy
     if media.kind == MediaKind.FRAME:
-        return runner.frame_analyze(
-            data,
-            policy=policy,
-            face_template=_template(session.pk, Enrollment.Kind.FACE),
-            check_identity=_identity_due(session, policy),
-        )
+        return _frame_analysis(media, data, batch)
     window_s = settings.ANALYSIS_VOICE_WINDOW_S
     recent = [
         runner.RecentChunk(media_id, (media.captured_at - at).total_seconds(), encoded)
@@ -60,7 +189,7 @@ def _analysis_for(media: MediaItem, data: bytes) -> ItemAnalysis:
     return runner.audio_analyze(
         data,
         policy=policy,
-        voice_template=_template(session.pk, Enrollment.Kind.VOICE),
+        voice_template=_template(session.pk, Enrollment.Kind.VOICE, batch),
         recent=recent,
     )
 
@@ -108,7 +237,9 @@ def media_claim(*, media_id: int) -> MediaItem | None:
     return MediaItem.objects.select_related("session__exam").filter(pk=media_id).first()
 
 
-def _read_and_analyze(media: MediaItem) -> tuple[ItemAnalysis, bytes | None]:
+def _read_and_analyze(
+    media: MediaItem, batch: _Batch | None = None
+) -> tuple[ItemAnalysis, bytes | None]:
     """The item's analysis and the bytes it was made from (None when unreadable)."""
     if not media.has_file:
         return ItemAnalysis(ok=False, failure_reason="media_missing"), None
@@ -118,7 +249,9 @@ def _read_and_analyze(media: MediaItem) -> tuple[ItemAnalysis, bytes | None]:
     except OSError:
         return ItemAnalysis(ok=False, failure_reason="media_missing"), None
     try:
-        return _analysis_for(media, data), data
+        if batch is None:
+            return _analysis_for(media, data), data
+        return _analysis_for(media, data, batch), data
     except Exception as exc:  # a bug or a model failure must not kill the worker
         logger.exception("analysis: analyzer error on media %s", media.pk)
         return ItemAnalysis(
@@ -175,11 +308,79 @@ def media_analyze(*, media_id: int) -> AnalysisResult | None:
         if not MediaItem.objects.filter(pk=media_id).exists():
             logger.warning("analysis: media %s no longer exists", media_id)
         return None
+    return _claimed_analyze(media, None)
+
+
+def _claimed_analyze(media: MediaItem, batch: _Batch | None) -> AnalysisResult | None:
     if media.analysis_attempts > settings.ANALYSIS_MAX_ATTEMPTS:
         analysis, data = ItemAnalysis(ok=False, failure_reason="attempts_exhausted"), None
     else:
-        analysis, data = _read_and_analyze(media)
-    return _result_store(media, analysis, data)
+        analysis, data = _read_and_analyze(media, batch)
+    result = _result_store(media, analysis, data)
+    if result is None:  # another delivery stored first: what this batch knows may be stale
+        if batch is not None:
+            batch.frames_done = batch.recent_frames = None
+    else:
+        _batch_record(batch, result)
+    return result
+
+
+def media_claim_fresh(*, session_id: Any, limit: int) -> list[MediaItem]:
+    """Claim up to ``limit`` of a session's items that no delivery has started, in capture
+    order: one UPDATE for all (each item's attempt counted, lease renewed, as media_claim
+    does), one SELECT. An item another task claimed first is left to it."""
+    pending = list(
+        MediaItem.objects.filter(
+            session_id=session_id,
+            kind__in=[MediaKind.FRAME, MediaKind.AUDIO],
+            analysis_leased_at__isnull=False,
+            analysis_attempts=0,
+        )
+        .order_by("captured_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not pending:
+        return []
+    now = timezone.now()
+    MediaItem.objects.filter(pk__in=pending, analysis_attempts=0).update(
+        analysis_attempts=F("analysis_attempts") + 1, analysis_leased_at=now
+    )
+    return list(
+        MediaItem.objects.select_related("session__exam")
+        .filter(pk__in=pending, analysis_leased_at=now)
+        .order_by("captured_at", "pk")
+    )
+
+
+def media_analyze_pending(
+    *, session_id: Any, limit: int, on_error: Callable[[int], Any] | None = None
+) -> tuple[list[int], bool]:
+    """Analyze up to ``limit`` waiting items of one session in one go, in capture order.
+
+    Each item keeps media_analyze's guarantees (a claim that counts the attempt and renews the
+    lease, one result at most, stored in its own transaction, so a crash mid-batch loses only
+    the item in hand, which the sweep delivers again); what the items share is read once: the
+    session, its enrollment templates, the identity count and the last frames. Returns the ids
+    analysed, and whether the limit was reached (more may wait). An unexpected error on one
+    item (the database failing) is logged and handed to ``on_error`` with the item's id; the
+    batch goes on with the next item.
+    """
+    claimed = media_claim_fresh(session_id=session_id, limit=limit)
+    batch = _Batch()
+    done = []
+    for media in claimed:
+        try:
+            if _claimed_analyze(media, batch) is not None:
+                done.append(media.pk)
+        except Exception:
+            logger.exception("analysis: batch item %s failed", media.pk)
+            batch = _Batch()
+            if on_error is not None:
+                try:
+                    on_error(media.pk)
+                except Exception:  # the sweep delivers it again
+                    logger.exception("analysis: could not record the failure of %s", media.pk)
+    return done, len(claimed) >= limit
 
 
 def media_fail(*, media_id: int, reason: str) -> AnalysisResult | None:

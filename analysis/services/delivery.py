@@ -8,7 +8,8 @@ is written. The sweep, scheduled every minute, queues again every item whose lea
 ``attempts_exhausted`` result to an item that workers started ``ANALYSIS_MAX_ATTEMPTS`` times
 without finishing. Deliveries are idempotent (``media_analyze`` writes at most one result per
 item, enforced by the database), so a spare delivery costs a lookup, never a second result.
-The sweep does not care how tasks group items: it only reads and renews leases.
+The sweep does not care how tasks group items: it only reads and renews leases (and leaves
+alone items no delivery started while their session's task is queued: waiting, not lost).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django_q.tasks import async_task
 from analysis.models import MediaItem, MediaKind
 
 from .analyze import media_fail
+from .queueing import sessions_with_queued_task
 
 logger = logging.getLogger(__name__)
 
@@ -63,21 +65,26 @@ def media_sweep_unfinished() -> SweepReport:
         MediaItem.objects.filter(analysis_leased_at__lt=cutoff)
         .exclude(kind=MediaKind.ENROLLMENT)
         .order_by("analysis_leased_at")
-        .values_list("pk", "analysis_leased_at", "analysis_attempts")[
+        .values_list("pk", "analysis_leased_at", "analysis_attempts", "session_id")[
             : settings.ANALYSIS_SWEEP_BATCH
         ]
     )
     report = SweepReport()
     expired: list[tuple[int, datetime]] = []
-    for media_id, leased_at, attempts in stale:
-        if attempts < settings.ANALYSIS_MAX_ATTEMPTS:
+    # An item no delivery started, whose session's task is queued (its marker stands), is
+    # waiting, not lost: the broker holds one task per session, so its own length says little.
+    queued = sessions_with_queued_task({row[3] for row in stale if row[2] == 0})
+    for media_id, leased_at, attempts, session_id in stale:
+        if attempts == 0 and session_id in queued:
+            report.deferred += 1
+        elif attempts < settings.ANALYSIS_MAX_ATTEMPTS:
             expired.append((media_id, leased_at))
         elif media_fail(media_id=media_id, reason="attempts_exhausted") is not None:
             report.failed += 1
             logger.warning("analysis: media %s failed after %s attempts", media_id, attempts)
     backlog = _broker_backlog() if expired else None
     if backlog is not None and backlog > settings.ANALYSIS_SWEEP_MAX_BACKLOG:
-        report.deferred = len(expired)
+        report.deferred += len(expired)
         expired = []
     # One transaction for the lease moves; each task is queued once they are committed.
     with transaction.atomic():

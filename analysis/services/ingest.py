@@ -12,7 +12,6 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from analysis import runner
 from analysis.analyzers.errors import MediaError
@@ -25,6 +24,8 @@ from proctoring_site.exceptions import (
     PayloadTooLargeError,
     RateLimitedError,
 )
+
+from .queueing import media_analysis_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +134,10 @@ def media_ingest(
         media.file.save(f"upload.{extension}", ContentFile(data), save=False)
         media.save()
         media_id = media.pk
-        transaction.on_commit(lambda: async_task("analysis.tasks.media_analyze", media_id))
+        session_id = session.pk
+        transaction.on_commit(
+            lambda: media_analysis_enqueue(session_id=session_id, media_id=media_id)
+        )
     return media
 
 

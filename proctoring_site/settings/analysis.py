@@ -61,3 +61,19 @@ ANALYSIS_SWEEP_BATCH = env_int("ANALYSIS_SWEEP_BATCH", 500)
 # While more tasks than this wait in the broker, the sweep queues nothing again (a waiting
 # item looks lost without delivery receipts); 50 is one cluster's prefetch (queue_limit).
 ANALYSIS_SWEEP_MAX_BACKLOG = env_int("ANALYSIS_SWEEP_MAX_BACKLOG", 50)
+
+# Unchanged frames (analysis/analyzers/vision/change.py): a frame whose thumbnail matches the
+# session's last fully analysed frame gets that frame's labels instead of a new analysis. At
+# most ANALYSIS_UNCHANGED_MAX_RUN frames in a row, and never against a frame older than
+# ANALYSIS_UNCHANGED_MAX_AGE_S: then a full analysis, whatever the thumbnail says (what a
+# thumbnail cannot see, eyes turning with the head still, is caught at that interval). Frames
+# due for an identity check are always analysed in full.
+ANALYSIS_SKIP_UNCHANGED_FRAMES = env_bool("ANALYSIS_SKIP_UNCHANGED_FRAMES", True)
+ANALYSIS_UNCHANGED_MAX_RUN = env_int("ANALYSIS_UNCHANGED_MAX_RUN", 3)
+ANALYSIS_UNCHANGED_MAX_AGE_S = env_float("ANALYSIS_UNCHANGED_MAX_AGE_S", 12.0)
+
+# Batching (analysis/services/queueing.py): a worker task analyses up to this many waiting items
+# of one session, in capture order (1: one task per item). The marker saying a session's task
+# is queued expires after ANALYSIS_BATCH_MARKER_S (a lost task then delays nothing longer).
+ANALYSIS_BATCH_MAX_ITEMS = env_int("ANALYSIS_BATCH_MAX_ITEMS", 8)
+ANALYSIS_BATCH_MARKER_S = env_int("ANALYSIS_BATCH_MARKER_S", 30)
