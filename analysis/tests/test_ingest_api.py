@@ -183,6 +183,47 @@ def test_raw_body_uploads_get_the_same_checks(client, session, shared_media, set
     assert not MediaItem.objects.filter(session=session).exists()
 
 
+def test_a_resent_client_id_is_a_duplicate_not_a_second_item(
+    client, session, shared_media, django_capture_on_commit_callbacks
+) -> None:
+    frame = _read(shared_media, "A_single_frontal_face/a01_pyfeat_webcam_frame000.jpg")
+    with django_capture_on_commit_callbacks() as first_callbacks:  # not run: queued only
+        first = _raw(client, FRAMES, session, frame, "image/jpeg", client_id="f-1")
+    assert first.status_code == 202, first.content
+    assert (first.json()["client_id"], first.json()["duplicate"]) == ("f-1", False)
+    assert len(first_callbacks) == 1  # one analysis queued
+    # The same id again, raw or multipart (the page's fallback after a lost ack): answered
+    # with the stored item, nothing stored or queued a second time.
+    with django_capture_on_commit_callbacks() as again_callbacks:
+        again = _raw(client, FRAMES, session, frame, "image/jpeg", client_id="f-1")
+        multipart = _upload_frame(client, session, frame, client_id="f-1")
+    for response in (again, multipart):
+        assert response.status_code == 200, response.content
+        assert response.json()["id"] == first.json()["id"]
+        assert response.json()["duplicate"] is True
+    assert again_callbacks == []
+    assert MediaItem.objects.filter(session=session).count() == 1
+    # Another id is another item; an id is not reused across kinds; a bad id is refused.
+    assert _raw(client, FRAMES, session, frame, "image/jpeg", client_id="f-2").status_code == 202
+    chunk = wav_bytes(b"\x00\x00" * 16000)
+    conflict = _raw(client, AUDIO, session, chunk, "audio/wav", client_id="f-1")
+    assert (conflict.status_code, _error_code(conflict)) == (400, "client_id_conflict")
+    bad = _raw(client, AUDIO, session, chunk, "audio/wav", client_id="no spaces")
+    assert bad.status_code == 400
+    assert "client_id" in bad.json()["error"]["details"]["fields"]
+    assert MediaItem.objects.filter(session=session).count() == 2
+
+
+def test_a_duplicate_costs_no_rate_limit_slot(client, session, shared_media, settings) -> None:
+    settings.ANALYSIS_RATE_MAX_UPLOADS = 1
+    frame = _read(shared_media, "A_single_frontal_face/a01_pyfeat_webcam_frame000.jpg")
+    assert _raw(client, FRAMES, session, frame, "image/jpeg", client_id="r-1").status_code == 202
+    assert _raw(client, FRAMES, session, frame, "image/jpeg", client_id="r-1").status_code == 200
+    limited = _raw(client, FRAMES, session, frame, "image/jpeg", client_id="r-2")
+    assert (limited.status_code, _error_code(limited)) == (429, "rate_limited")
+    assert limited["Retry-After"]
+
+
 def test_captured_at_is_kept_and_future_times_refused(client, session, shared_media) -> None:
     data = _read(shared_media, "C_no_face/c01_opencv_desk_objects.jpg")
     at = session.started_at.isoformat()
