@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_q.brokers import Broker, get_broker
+from django_q.conf import Conf
 from django_q.tasks import async_task
 
 from analysis import runner
@@ -98,6 +101,34 @@ def _rate_limit(session: ExamSession, kind: str) -> None:
 
 CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
+_redis_brokers: dict[int, Broker] = {}
+
+
+def _analysis_broker() -> Broker | None:
+    """One Redis broker per process for queuing analyses, or None (django-q's default).
+
+    ``async_task`` without a broker calls ``get_broker()``, which builds a new Redis client,
+    so every upload opened (and dropped) a TCP connection to Redis with its handshake: the
+    largest single cost of storing a frame after the database (cProfile of
+    ``media_from_socket``). A redis-py client is thread-safe, so the ingest pool's threads share
+    one; keyed by pid so a forked process builds its own. Other brokers are left as they are.
+    """
+    if not Conf.REDIS or Conf.ORM:
+        return None
+    pid = os.getpid()
+    broker = _redis_brokers.get(pid)
+    if broker is None:
+        broker = _redis_brokers[pid] = get_broker()
+    return broker
+
+
+def _analysis_enqueue(media_id: int) -> None:
+    broker = _analysis_broker()
+    if broker is None:
+        async_task("analysis.tasks.media_analyze", media_id)
+    else:
+        async_task("analysis.tasks.media_analyze", media_id, broker=broker)
+
 
 @dataclass(frozen=True)
 class MediaAccepted:
@@ -177,7 +208,7 @@ def media_ingest(
         with transaction.atomic():
             media.save()
             media_id = media.pk
-            transaction.on_commit(lambda: async_task("analysis.tasks.media_analyze", media_id))
+            transaction.on_commit(lambda: _analysis_enqueue(media_id))
     except Exception as exc:
         with contextlib.suppress(OSError):
             media.file.storage.delete(media.file.name)

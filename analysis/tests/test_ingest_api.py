@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import struct
 import wave
 import zlib
@@ -494,3 +495,34 @@ def test_enrollment_status_follows_the_policy(client, session) -> None:
     body = client.get(f"/api/monitoring/enroll/status?session_id={session.pk}").json()
     assert body["complete"] is True  # no voice print needed for this candidate
     assert body["reenroll_on_rejoin"] is True  # the page asks for the check again
+
+
+def test_uploads_share_one_redis_broker_per_process(monkeypatch) -> None:
+    """Queuing an analysis must not open a Redis connection per upload (django-q's
+    ``get_broker()`` builds a new client each call); the queued task still arrives."""
+    import uuid
+
+    import redis
+    from django_q.conf import Conf
+
+    from analysis.services import ingest
+
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/2"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {url}")
+    monkeypatch.setattr(Conf, "REDIS", url)
+    monkeypatch.setattr(Conf, "ORM", None)
+    monkeypatch.setattr(Conf, "SYNC", False)
+    monkeypatch.setattr(Conf, "CLUSTER_NAME", f"test-broker-{uuid.uuid4().hex}")
+    monkeypatch.setattr(ingest, "_redis_brokers", {})
+    broker = ingest._analysis_broker()
+    assert broker is ingest._analysis_broker()
+    try:
+        ingest._analysis_enqueue(12345)
+        ingest._analysis_enqueue(12346)
+        assert broker.queue_size() == 2
+        assert broker.connection.connection_pool._created_connections == 1
+    finally:
+        broker.delete_queue()
