@@ -200,5 +200,5 @@ async def test_the_proctor_feed_takes_no_media(proctor) -> None:
     await communicator.disconnect()
 
 
-def test_the_analysis_app_registers_monitorings_media_handler() -> None:
+async def test_the_analysis_app_registers_monitorings_media_handler() -> None:
     assert media_handler() is media_from_socket
