@@ -3,7 +3,7 @@
 body) and the exam page's websocket (one binary message, acked after the commit), measured on
 one daphne process (production settings, PostgreSQL + Redis) from /proc.
 
-    .venv/bin/python bench/upload_path.py [--uploads 300]
+    .venv/bin/python bench/upload_path.py [--uploads 300]   # drops and re-creates its database
 
 Uploads are sent one at a time (HTTP on a keep-alive connection, the websocket on one open
 socket), rotating the three paths in blocks of 20 so machine load falls on all alike; the
@@ -99,6 +99,13 @@ def main() -> None:
     env = server_env(args, tempfile.mkdtemp(prefix="upload-bench-media-"))
     env["ANALYSIS_RATE_MAX_UPLOADS"] = "100000"
     os.environ.update(env)
+    # A fresh database: the bench's session uses the exam's only attempt.
+    admin = args.database_url.rsplit("/", 1)[0] + "/postgres"
+    name = args.database_url.rsplit("/", 1)[1]
+    subprocess.run(
+        ["psql", admin, "-qc", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True
+    )
+    subprocess.run(["psql", admin, "-qc", f'CREATE DATABASE "{name}"'], check=True)
     subprocess.run([PYTHON, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
     import django
 
