@@ -33,6 +33,7 @@ from .serializers import (
     FaceEnrollJsonInputSerializer,
     FrameJsonInputSerializer,
     MediaAcceptedOutputSerializer,
+    MediaUploadInputSerializer,
     ResultFilterSerializer,
     ResultOutputSerializer,
     StatsFilterSerializer,
@@ -91,7 +92,7 @@ def _upload(request: Request, kind: str) -> Response:
         names, limit, json_field = AUDIO_FIELDS, settings.ANALYSIS_AUDIO_MAX_BYTES, "audio"
         json_serializer = AudioJsonInputSerializer
     if (request.content_type or "").split(";")[0].strip() in RAW_TYPES[kind]:
-        serializer = UploadInputSerializer(data=request.query_params)
+        serializer = MediaUploadInputSerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
         session = _own_session(request, serializer.validated_data["session_id"])
         data = request.body
@@ -102,7 +103,7 @@ def _upload(request: Request, kind: str) -> Response:
                 details={"limit": limit, "size": len(data)},
             )
     elif _is_multipart(request):
-        serializer = UploadInputSerializer(data=request.data)
+        serializer = MediaUploadInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         session = _own_session(request, serializer.validated_data["session_id"])
         data = _file_from(request, names, limit)
@@ -111,19 +112,28 @@ def _upload(request: Request, kind: str) -> Response:
         serializer.is_valid(raise_exception=True)
         session = _own_session(request, serializer.validated_data["session_id"])
         data = serializer.validated_data[json_field]
-    media = services.media_ingest(
+    accepted = services.media_ingest(
         session=session,
         kind=kind,
         data=data,
         captured_at=serializer.validated_data.get("captured_at"),
+        client_id=serializer.validated_data.get("client_id", ""),
     )
-    return Response(MediaAcceptedOutputSerializer(media).data, status=status.HTTP_202_ACCEPTED)
+    body = MediaAcceptedOutputSerializer(
+        accepted.media, context={"duplicate": accepted.duplicate}
+    ).data
+    # 200 for a resend already stored (nothing new queued), 202 for a new upload.
+    code = status.HTTP_200_OK if accepted.duplicate else status.HTTP_202_ACCEPTED
+    return Response(body, status=code)
 
 
 class FrameUploadApi(APIView):
     """POST /api/monitoring/frames: one webcam frame (JPEG/PNG), analyzed in the background."""
 
-    @extend_schema(request=FrameJsonInputSerializer, responses={202: MediaAcceptedOutputSerializer})
+    @extend_schema(
+        request=FrameJsonInputSerializer,
+        responses={202: MediaAcceptedOutputSerializer, 200: MediaAcceptedOutputSerializer},
+    )
     def post(self, request: Request) -> Response:
         return _upload(request, MediaKind.FRAME)
 
@@ -131,7 +141,10 @@ class FrameUploadApi(APIView):
 class AudioUploadApi(APIView):
     """POST /api/monitoring/audio: one 16 kHz mono PCM16 WAV chunk, analyzed in the background."""
 
-    @extend_schema(request=AudioJsonInputSerializer, responses={202: MediaAcceptedOutputSerializer})
+    @extend_schema(
+        request=AudioJsonInputSerializer,
+        responses={202: MediaAcceptedOutputSerializer, 200: MediaAcceptedOutputSerializer},
+    )
     def post(self, request: Request) -> Response:
         return _upload(request, MediaKind.AUDIO)
 

@@ -12,6 +12,7 @@ class AnalysisConfig(AppConfig):
         from django_q.signals import post_spawn
 
         from monitoring.incidents import incidents_changed_hook_register
+        from monitoring.media_socket import media_handler_register
         from proctoring_site.health import health_section_register
         from proctoring_site.metrics import register_probe
 
@@ -19,9 +20,11 @@ class AnalysisConfig(AppConfig):
         from .selectors import analysis_capacity_probe, analysis_health
         from .services.purge import retention_health
         from .services.risk import risk_session_hook
+        from .socket_ingest import media_from_socket
         from .tasks import worker_preload
 
         incidents_changed_hook_register(risk_session_hook)
+        media_handler_register(media_from_socket)
 
         post_spawn.connect(worker_preload, dispatch_uid="analysis_worker_preload")
         health_section_register("analysis", analysis_health)

@@ -53,6 +53,9 @@ class MediaItem(models.Model):
     analysis_attempts = models.PositiveSmallIntegerField(
         default=0, help_text="How many times a worker started analyzing it."
     )
+    # The page's own id for the upload: a resend (over the websocket or HTTP, after a lost
+    # ack) is answered as a duplicate instead of stored twice. Empty for clients without ids.
+    client_id = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["captured_at", "pk"]
@@ -60,6 +63,13 @@ class MediaItem(models.Model):
             models.Index(fields=["session", "kind", "captured_at"]),
             models.Index(fields=["is_evidence", "file_deleted_at"]),
             models.Index(fields=["analysis_leased_at"], name="media_pending_lease"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "client_id"],
+                condition=~models.Q(client_id=""),
+                name="media_client_id_once",
+            )
         ]
 
     def __str__(self) -> str:

@@ -41,11 +41,21 @@ class UploadInputSerializer(serializers.Serializer):
     captured_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class FrameJsonInputSerializer(UploadInputSerializer):
+class MediaUploadInputSerializer(UploadInputSerializer):
+    client_id = serializers.RegexField(
+        r"^[A-Za-z0-9_.:-]{1,64}$",
+        required=False,
+        default="",
+        help_text="The page's id for this upload: a resend with the same id is answered as a "
+        "duplicate (200) and not stored again.",
+    )
+
+
+class FrameJsonInputSerializer(MediaUploadInputSerializer):
     image = Base64Field(allow_blank=True)
 
 
-class AudioJsonInputSerializer(UploadInputSerializer):
+class AudioJsonInputSerializer(MediaUploadInputSerializer):
     audio = Base64Field(allow_blank=True)
 
 
@@ -63,10 +73,26 @@ class MediaAcceptedOutputSerializer(serializers.ModelSerializer):
     session_id = serializers.UUIDField(read_only=True)
     kind = serializers.CharField(read_only=True, help_text="frame or audio")
     status = serializers.SerializerMethodField()
+    client_id = serializers.CharField(read_only=True)
+    duplicate = serializers.SerializerMethodField(
+        help_text="True when this client_id was stored before: nothing new was stored."
+    )
 
     class Meta:
         model = MediaItem
-        fields = ["id", "session_id", "kind", "captured_at", "size_bytes", "status"]
+        fields = [
+            "id",
+            "session_id",
+            "kind",
+            "captured_at",
+            "size_bytes",
+            "status",
+            "client_id",
+            "duplicate",
+        ]
+
+    def get_duplicate(self, obj: MediaItem) -> bool:
+        return bool(self.context.get("duplicate", False))
 
     def get_status(self, obj: MediaItem) -> str:
         return "queued"

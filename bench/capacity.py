@@ -8,9 +8,12 @@ with ``--workers`` workers, production settings, DEBUG off) on PostgreSQL and Re
 1. N candidates with running sessions; each enrolls face and voice through the real API
    (``/api/monitoring/enroll/face`` and ``/enroll/voice``), 4 at a time;
 2. for ``--duration`` seconds every page, at the exam page's own rates, sends a 640x480 JPEG
-   webcam frame every 3 s (``POST /api/monitoring/frames``, multipart), a 5 s 16 kHz WAV chunk
-   every 5 s (``/audio``), and an event batch every 5 s over its ``ws/exam/<session>/``
-   socket; uploads answered 429/503 are retried after Retry-After, as the page does;
+   webcam frame every 3 s, a 5 s 16 kHz WAV chunk every 5 s and an event batch every 5 s,
+   all over its ``ws/exam/<session>/`` socket as the page does (media as binary messages
+   with a client id, acked after the commit); media not acked within 10 s, or sent while the
+   socket is down, goes over the raw-body HTTP upload with the same client id
+   (``--media-over http`` sends every item that way); 429/503 are retried after
+   Retry-After, as the page does;
 3. a scripted subset: every 10th candidate's face leaves (no-face frames) and every 10th
    (offset 5) gets a second voice, from a third of the run on;
 4. after the run the queue drains (up to ``--drain`` s) and the database is read.
@@ -50,6 +53,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -335,9 +339,74 @@ def multipart(
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
+def media_message(kind: str, client_id: str, captured_at: str | None, data: bytes) -> bytes:
+    """A frame or chunk as ws/exam/ takes it (monitoring/media_socket.py)."""
+    header = json.dumps({"type": kind, "id": client_id, "captured_at": captured_at}).encode()
+    return len(header).to_bytes(2, "big") + header + data
+
+
+class PageSocket:
+    """The page's ws/exam/ socket: event batches and media sent on it, answers matched by id
+    (as static/exam/live.js does), unusable once it failed."""
+
+    ACK_TIMEOUT_S = 10.0
+
+    def __init__(self, port: int, session_id: str) -> None:
+        self.client = WebSocketClient(port, f"/ws/exam/{session_id}/")
+        self.waiting: dict[object, asyncio.Future] = {}
+        self.lock = asyncio.Lock()
+        self.usable = False
+        self.reader: asyncio.Task | None = None
+
+    async def open(self, token: str) -> None:
+        await self.client.connect()
+        await self.client.send_json({"type": "auth", "token": token})
+        await self.client.receive_json()
+        self.usable = True
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                reply = await self.client.receive_json()
+                future = self.waiting.pop((reply.get("data") or {}).get("id"), None)
+                if future is not None and not future.done():
+                    future.set_result(reply)
+        except (OSError, ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
+            self.usable = False
+            for future in self.waiting.values():
+                if not future.done():
+                    future.set_exception(ConnectionError(f"socket closed ({exc})"))
+            self.waiting.clear()
+
+    async def request(self, key: object, *, text: object = None, data: bytes = b"") -> dict:
+        """Send and wait for the answer with ``key`` as its id (TimeoutError, ConnectionError)."""
+        if not self.usable:
+            raise ConnectionError("socket down")
+        future = asyncio.get_running_loop().create_future()
+        self.waiting[key] = future
+        try:
+            async with self.lock:  # one frame written at a time
+                if text is not None:
+                    await self.client.send_json(text)
+                else:
+                    await self.client.send_bytes(data)
+            return await asyncio.wait_for(future, self.ACK_TIMEOUT_S)
+        finally:
+            self.waiting.pop(key, None)
+
+    def close(self) -> None:
+        self.usable = False
+        if self.reader is not None:
+            self.reader.cancel()
+        self.client.close()
+
+
 @dataclass
 class Stats:
     acks: list[float] = field(default_factory=list)
+    media_acks: list[float] = field(default_factory=list)
+    via: dict[str, int] = field(default_factory=lambda: {"socket": 0, "http": 0})
     uploads: dict[str, int] = field(default_factory=lambda: {"frame": 0, "audio": 0})
     accepted: dict[str, int] = field(default_factory=lambda: {"frame": 0, "audio": 0})
     retries: dict[str, int] = field(default_factory=dict)
@@ -349,42 +418,90 @@ class Stats:
         self.errors[kind] = self.errors.get(kind, 0) + 1
 
 
+RETRY_CODES = ("rate_limited", "overloaded", "database_busy")
+
+
 async def upload(
-    pool: Connections, kind: str, session_id: str, data: bytes, stats: Stats, stop: float
+    pool: Connections,
+    socket: PageSocket | None,
+    kind: str,
+    session_id: str,
+    data: bytes,
+    stats: Stats,
+    stop: float,
 ) -> None:
-    """POST one frame/chunk; retry 429/503/network like the page, until 30 s past the run."""
+    """Send one frame/chunk as the page does: over the socket while it is usable, else (or
+    when no ack came in time) over the raw-body HTTP path with the same client id; retry
+    429/503/network like the page, until 30 s past the run."""
+    captured = datetime.now(UTC).isoformat()
+    client_id = uuid.uuid4().hex
+    stats.uploads[kind] += 1
+    delay = 1.0
+    while socket is not None and socket.usable:
+        started = time.perf_counter()
+        try:
+            reply = await socket.request(
+                client_id, data=media_message(kind, client_id, captured, data)
+            )
+        except (TimeoutError, OSError, ConnectionError) as exc:
+            stats.error(f"{kind}_ws_{type(exc).__name__}")
+            break  # to HTTP, with the same client id
+        if reply.get("event") == "media.ack":
+            stats.accepted[kind] += 1
+            stats.via["socket"] += 1
+            stats.media_acks.append(time.perf_counter() - started)
+            return
+        error = reply.get("data") or {}
+        if error.get("code") in RETRY_CODES and time.monotonic() < stop + 30:
+            stats.retries[f"{kind}_ws_{error['code']}"] = (
+                stats.retries.get(f"{kind}_ws_{error['code']}", 0) + 1
+            )
+            wait = max(delay, float((error.get("details") or {}).get("retry_after", 0) or 0))
+            await asyncio.sleep(wait * (1 + 0.25 * np.random.random()))
+            delay = min(30.0, delay * 2)
+            continue
+        stats.error(f"{kind}_ws_{error.get('code')}")
+        stats.never_accepted += 1
+        return
     http = pool.take()
     try:
-        await _upload(http, kind, session_id, data, stats, stop)
+        await _upload(http, kind, session_id, data, stats, stop, captured, client_id)
     finally:
         pool.give_back(http)
 
 
 async def _upload(
-    http: Http, kind: str, session_id: str, data: bytes, stats: Stats, stop: float
+    http: Http,
+    kind: str,
+    session_id: str,
+    data: bytes,
+    stats: Stats,
+    stop: float,
+    captured: str,
+    client_id: str,
 ) -> None:
-    captured = datetime.now(UTC).isoformat()
-    filename, ctype, path = (
-        ("frame.jpg", "image/jpeg", "/api/monitoring/frames")
+    """The page's HTTP fallback: the media as the body (no multipart), ids in the query."""
+    ctype, path = (
+        ("image/jpeg", "/api/monitoring/frames")
         if kind == "frame"
-        else ("chunk.wav", "audio/wav", "/api/monitoring/audio")
+        else ("audio/wav", "/api/monitoring/audio")
     )
-    body, content_type = multipart(
-        {"session_id": session_id, "captured_at": captured},
-        {"image" if kind == "frame" else "audio": (filename, data, ctype)},
+    query = urllib.parse.urlencode(
+        {"session_id": session_id, "captured_at": captured, "client_id": client_id}
     )
-    stats.uploads[kind] += 1
     delay = 1.0
     while True:
         started = time.perf_counter()
         try:
-            status, headers, _ = await asyncio.wait_for(http.post(path, body, content_type), 30)
+            posted = http.post(f"{path}?{query}", data, ctype)
+            status, headers, _ = await asyncio.wait_for(posted, 30)
         except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
             status, headers = 0, {}
             stats.error(f"{kind}_{type(exc).__name__}")
             http.close()
-        if status == 202:
+        if status in (200, 202):  # 200: the socket had stored it before its ack was lost
             stats.accepted[kind] += 1
+            stats.via["http"] += 1
             stats.upload_ms.append((time.perf_counter() - started) * 1000)
             return
         if status in (0, 429, 503) and time.monotonic() < stop + 30:
@@ -410,12 +527,11 @@ async def page(
     stop: float,
     script: dict[str, float],
 ) -> None:
-    """One exam page: frames, audio over HTTP; events over the websocket."""
+    """One exam page: events, frames and audio over its websocket (HTTP as the fallback)."""
     pool = Connections(port, token)
-    socket = WebSocketClient(port, f"/ws/exam/{session_id}/")
-    await socket.connect()
-    await socket.send_json({"type": "auth", "token": token})
-    await socket.receive_json()
+    socket = PageSocket(port, session_id)
+    await socket.open(token)
+    media_socket = socket if args.media_over == "socket" else None
     role = "face_leaves" if index % 10 == 0 else "second_voice" if index % 10 == 5 else ""
     offset = (index / max(1, args.candidates_now)) * FRAME_EVERY_S
     await asyncio.sleep(max(0.0, start + offset - time.monotonic()))
@@ -433,7 +549,11 @@ async def page(
                 frames = media.no_face if scripted else media.webcam
                 data = frames[(index * 7 + frame_i) % len(frames)]
                 frame_i += 1
-                tasks.add(asyncio.create_task(upload(pool, "frame", session_id, data, stats, stop)))
+                tasks.add(
+                    asyncio.create_task(
+                        upload(pool, media_socket, "frame", session_id, data, stats, stop)
+                    )
+                )
                 next_frame += FRAME_EVERY_S
             if now >= next_audio:
                 scripted = role == "second_voice" and now >= scripted_from
@@ -442,7 +562,11 @@ async def page(
                 chunks = media.voice_chunks if scripted else media.quiet_chunks
                 data = chunks[audio_i % len(chunks)]
                 audio_i += 1
-                tasks.add(asyncio.create_task(upload(pool, "audio", session_id, data, stats, stop)))
+                tasks.add(
+                    asyncio.create_task(
+                        upload(pool, media_socket, "audio", session_id, data, stats, stop)
+                    )
+                )
                 next_audio += AUDIO_EVERY_S
             if now >= next_events:
                 seq += 1
@@ -456,12 +580,13 @@ async def page(
                 ]
                 sent = time.perf_counter()
                 try:
-                    await socket.send_json({"type": "events", "id": seq, "events": events})
-                    reply = await asyncio.wait_for(socket.receive_json(), 30)
+                    reply = await socket.request(
+                        seq, text={"type": "events", "id": seq, "events": events}
+                    )
                     stats.acks.append(time.perf_counter() - sent)
                     if reply.get("event") != "ack":
                         stats.error(f"ws_{reply.get('data', {}).get('code')}")
-                except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                except (TimeoutError, OSError, ConnectionError) as exc:
                     stats.error(f"ws_{type(exc).__name__}")
                 next_events += EVENTS_EVERY_S
             tasks = {t for t in tasks if not t.done()}
@@ -715,6 +840,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="qcluster workers per node")
     parser.add_argument("--drain", type=int, default=120, help="seconds to wait for the queue")
     parser.add_argument("--worker-warmup", type=float, default=15.0)
+    parser.add_argument(
+        "--media-over",
+        choices=("socket", "http"),
+        default="socket",
+        help="socket: as the exam page (HTTP only as the fallback); http: raw-body uploads",
+    )
     parser.add_argument("--base-port", type=int, default=8830)
     parser.add_argument("--media", type=Path, default=ROOT.parent / "shared" / "media")
     parser.add_argument(
@@ -897,6 +1028,13 @@ async def run_step(args, sessions, ports, media: Media, nodes: list[Node]) -> di
         "nodes": args.nodes,
         "duration_s": round(elapsed, 1),
         "ack_p99_ms": round(percentile(acks_ms, 0.99), 1) if acks_ms else None,
+        "media_over": args.media_over,
+        "media_via": stats.via,
+        "media_ack_p99_ms": (
+            round(percentile([a * 1000 for a in stats.media_acks], 0.99), 1)
+            if stats.media_acks
+            else None
+        ),
         "frame": results["frame"],
         "audio": results["audio"],
         "uploads": stats.uploads,

@@ -255,7 +255,8 @@ class KeepAliveClient:
 
 
 class WebSocketClient:
-    """A minimal RFC 6455 client (text frames, masked as clients must; no extra dependency)."""
+    """A minimal RFC 6455 client (text and binary frames, masked as clients must; no extra
+    dependency)."""
 
     def __init__(self, port: int, path: str) -> None:
         self.port = port
@@ -279,15 +280,20 @@ class WebSocketClient:
             raise ConnectionError(head.split(b"\r\n", 1)[0].decode("latin-1"))
 
     async def send_json(self, value: object) -> None:
+        await self.send_frame(json.dumps(value).encode(), opcode=0x1)
+
+    async def send_bytes(self, data: bytes) -> None:
+        await self.send_frame(data, opcode=0x2)
+
+    async def send_frame(self, data: bytes, *, opcode: int) -> None:
         assert self.writer is not None
-        data = json.dumps(value).encode()
         size = len(data)
         if size < 126:
-            header = bytes([0x81, 0x80 | size])
+            header = bytes([0x80 | opcode, 0x80 | size])
         elif size < 65536:
-            header = bytes([0x81, 0x80 | 126]) + size.to_bytes(2, "big")
+            header = bytes([0x80 | opcode, 0x80 | 126]) + size.to_bytes(2, "big")
         else:
-            header = bytes([0x81, 0x80 | 127]) + size.to_bytes(8, "big")
+            header = bytes([0x80 | opcode, 0x80 | 127]) + size.to_bytes(8, "big")
         mask = os.urandom(4)
         stretched = (mask * (size // 4 + 1))[:size]
         masked = (int.from_bytes(data, "big") ^ int.from_bytes(stretched, "big")).to_bytes(

@@ -1,11 +1,13 @@
 #!/usr/bin/env python
-"""Daphne CPU per frame upload: multipart (DRF's parser) against the thin path (the JPEG as the
-body), measured on one daphne process (production settings, PostgreSQL + Redis) from /proc.
+"""Daphne CPU per frame upload: multipart (DRF's parser), the thin HTTP path (the JPEG as the
+body) and the exam page's websocket (one binary message, acked after the commit), measured on
+one daphne process (production settings, PostgreSQL + Redis) from /proc.
 
-    .venv/bin/python bench/upload_path.py [--uploads 200]
+    .venv/bin/python bench/upload_path.py [--uploads 300]   # drops and re-creates its database
 
-Uploads are sent one at a time on a keep-alive connection, alternating the two paths in blocks
-of 20 so machine load falls on both alike; the analysis queue is not consumed (no qcluster).
+Uploads are sent one at a time (HTTP on a keep-alive connection, the websocket on one open
+socket), rotating the three paths in blocks of 20 so machine load falls on all alike; the
+analysis queue is not consumed (no qcluster). Each upload has its own client id.
 """
 
 from __future__ import annotations
@@ -28,41 +30,62 @@ from capacity import (  # noqa: E402
     _cpu_s,
     create_sessions,
     load_media,
+    media_message,
     multipart,
     server_env,
 )
+from ingest import WebSocketClient  # noqa: E402
+
+PATHS = ("multipart", "raw", "websocket")
 
 
 async def run(port: int, session_id: str, token: str, frame: bytes, uploads: int) -> dict:
     http = Http(port, token)
-    cpu = {"multipart": 0.0, "raw": 0.0}
-    counts = {"multipart": 0, "raw": 0}
-    statuses: dict[int, int] = {}
+    socket = WebSocketClient(port, f"/ws/exam/{session_id}/")
+    await socket.connect()
+    await socket.send_json({"type": "auth", "token": token})
+    assert (await socket.receive_json())["event"] == "ready"
+    cpu = dict.fromkeys(PATHS, 0.0)
+    counts = dict.fromkeys(PATHS, 0)
+    answers: dict[str, int] = {}
+    number = 0
     for block in range(uploads // 20):
-        path_kind = "multipart" if block % 2 == 0 else "raw"
+        path_kind = PATHS[block % len(PATHS)]
         before = _cpu_s(run.pid)
         for _ in range(20):
+            number += 1
+            client_id = f"bench-{number}"
             if path_kind == "multipart":
                 body, ctype = multipart(
-                    {"session_id": session_id}, {"image": ("f.jpg", frame, "image/jpeg")}
+                    {"session_id": session_id, "client_id": client_id},
+                    {"image": ("f.jpg", frame, "image/jpeg")},
                 )
                 status, _, _ = await http.post("/api/monitoring/frames", body, ctype)
-            else:
+                answer = f"http_{status}"
+            elif path_kind == "raw":
                 status, _, _ = await http.post(
-                    f"/api/monitoring/frames?session_id={session_id}", frame, "image/jpeg"
+                    f"/api/monitoring/frames?session_id={session_id}&client_id={client_id}",
+                    frame,
+                    "image/jpeg",
                 )
-            statuses[status] = statuses.get(status, 0) + 1
+                answer = f"http_{status}"
+            else:
+                await socket.send_bytes(media_message("frame", client_id, None, frame))
+                reply = await socket.receive_json()
+                answer = reply["event"] if reply["event"] != "error" else reply["data"]["code"]
+            answers[answer] = answers.get(answer, 0) + 1
         cpu[path_kind] += _cpu_s(run.pid) - before
         counts[path_kind] += 20
     http.close()
+    socket.close()
     return {kind: round(cpu[kind] * 1000 / max(1, counts[kind]), 2) for kind in cpu} | {
-        "statuses": statuses
+        "answers": answers
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--uploads", type=int, default=200)
+    parser.add_argument("--uploads", type=int, default=300)
     parser.add_argument("--port", type=int, default=8950)
     parser.add_argument("--media", type=Path, default=ROOT.parent / "shared" / "media")
     parser.add_argument(
@@ -76,6 +99,13 @@ def main() -> None:
     env = server_env(args, tempfile.mkdtemp(prefix="upload-bench-media-"))
     env["ANALYSIS_RATE_MAX_UPLOADS"] = "100000"
     os.environ.update(env)
+    # A fresh database: the bench's session uses the exam's only attempt.
+    admin = args.database_url.rsplit("/", 1)[0] + "/postgres"
+    name = args.database_url.rsplit("/", 1)[1]
+    subprocess.run(
+        ["psql", admin, "-qc", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True
+    )
+    subprocess.run(["psql", admin, "-qc", f'CREATE DATABASE "{name}"'], check=True)
     subprocess.run([PYTHON, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
     import django
 
@@ -100,8 +130,10 @@ def main() -> None:
         result = asyncio.run(run(args.port, session_id, token, media.webcam[0], args.uploads))
         print(
             f"daphne CPU ms per frame upload: multipart {result['multipart']}, "
-            f"raw body {result['raw']} (ratio {result['multipart'] / result['raw']:.2f}x), "
-            f"answers {result['statuses']}, load {load:.1f} -> {os.getloadavg()[0]:.1f}"
+            f"raw body {result['raw']}, websocket {result['websocket']} "
+            f"(multipart/websocket {result['multipart'] / result['websocket']:.2f}x, "
+            f"raw/websocket {result['raw'] / result['websocket']:.2f}x), "
+            f"answers {result['answers']}, load {load:.1f} -> {os.getloadavg()[0]:.1f}"
         )
     finally:
         server.terminate()

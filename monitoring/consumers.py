@@ -5,6 +5,8 @@ ingest service as HTTP. The database stays the durable record; a message here is
 notification. Authentication is the JWT access token, in ``?token=`` or in a first message
 ``{"type": "auth", "token": "..."}`` (which keeps it out of URLs and access logs).
 
+Binary messages on ``ws/exam/`` carry frames and audio chunks (``media_socket.py``).
+
 Close codes: 4400 bad request, 4401 not authenticated, 4403 not allowed, 4404 no such
 session, 4409 session no longer active, 4410 session terminated.
 """
@@ -23,6 +25,7 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import AccessToken
@@ -31,11 +34,17 @@ from accounts.models import User
 from accounts.tokens import token_revoked_reason
 from exams.models import ExamSession
 from exams.selectors import session_for_user, session_require_active
-from proctoring_site.exceptions import ApplicationError, ConflictError, NotFoundError
+from proctoring_site.exceptions import (
+    ApplicationError,
+    ConflictError,
+    NotFoundError,
+    database_overloaded,
+)
 from proctoring_site.metrics import ack_latency_observe
 from proctoring_site.realtime import PROCTOR_FEED_GROUP, proctor_exam_group, session_group
 
 from .ingest_pool import ingest_store_async, run_in_ingest_pool
+from .media_socket import MediaMessageError, media_handler, media_message_parse
 from .models import SessionMonitor
 from .selectors import active_sessions_snapshot
 
@@ -138,6 +147,11 @@ class _AuthenticatedConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         self.groups_joined.append(group)
 
+    @classmethod
+    async def encode_json(cls, content: Any) -> str:
+        # Error details may hold datetimes (as in the HTTP path's answers).
+        return json.dumps(content, cls=DjangoJSONEncoder)
+
     async def send_error(self, code: str, message: str, **details: Any) -> None:
         await self.send_json(
             {"event": "error", "data": {"code": code, "message": message, "details": details}}
@@ -145,7 +159,13 @@ class _AuthenticatedConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None:
-            await self.send_error("malformed_request", "Send JSON text messages.")
+            if bytes_data is None:
+                await self.send_error("malformed_request", "Send JSON text messages.")
+            elif self.user is None:
+                await self.send_error("not_authenticated", "Authenticate first.")
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+            else:
+                await self.receive_bytes(bytes_data)
             return
         if len(text_data) > settings.API_BODY_LIMIT_DEFAULT:
             await self.send_error("payload_too_large", "The message is too large.")
@@ -189,6 +209,9 @@ class _AuthenticatedConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_message(self, content: dict[str, Any]) -> None:
         await self.send_error("unknown_message", f"Unknown message type {content.get('type')!r}.")
+
+    async def receive_bytes(self, data: bytes) -> None:
+        await self.send_error("malformed_request", "Send JSON text messages.")
 
 
 class ExamSessionConsumer(_AuthenticatedConsumer):
@@ -245,24 +268,75 @@ class ExamSessionConsumer(_AuthenticatedConsumer):
             # session is still active (expiring it if its time ran out).
             result = await ingest_store_async(session=self.session, raw_events=events)
         except ApplicationError as exc:
-            await self.send_json(
-                {
-                    "event": "error",
-                    "data": {
-                        "code": exc.code,
-                        "message": exc.message,
-                        "details": exc.details,
-                        "id": content.get("id"),
-                    },
-                }
-            )
-            if isinstance(exc, ConflictError | NotFoundError):
-                await self.close(code=CLOSE_NOT_ACTIVE)
+            await self.send_failure(exc, content.get("id"))
             return
         await self.send_json(
             {"event": "ack", "data": {**result.as_dict(), "id": content.get("id")}}
         )
         ack_latency_observe(time.perf_counter() - started)
+
+    async def send_failure(self, exc: ApplicationError, request_id: Any) -> None:
+        """The HTTP path's error body, with the request's id; close when the session is over."""
+        await self.send_json(
+            {
+                "event": "error",
+                "data": {
+                    "code": exc.code,
+                    "message": exc.message,
+                    "details": exc.details,
+                    "id": request_id,
+                },
+            }
+        )
+        if isinstance(exc, ConflictError | NotFoundError):
+            await self.close(code=CLOSE_NOT_ACTIVE)
+
+    async def receive_bytes(self, data: bytes) -> None:
+        """A frame or audio chunk (monitoring/media_socket.py): stored by the analysis app's
+        handler in the ingest pool, then ``media.ack`` with the HTTP path's answer, or
+        ``error`` with its code (a resend of a stored id is acked with ``duplicate: true``)."""
+        handler = media_handler()
+        if handler is None:
+            await self.send_error("unsupported", "Send media over HTTP.")
+            return
+        try:
+            message = media_message_parse(data)
+        except MediaMessageError as exc:
+            await self.send_json(
+                {
+                    "event": "error",
+                    "data": {
+                        "code": "malformed_request",
+                        "message": exc.message,
+                        "details": {},
+                        "id": exc.client_id,
+                    },
+                }
+            )
+            return
+        try:
+            ack = await run_in_ingest_pool(
+                handler, user=self.user, session_id=self.session_id, message=message
+            )
+        except Exception as exc:
+            failure = exc if isinstance(exc, ApplicationError) else database_overloaded(exc)
+            if failure is None:
+                logger.exception("media over the websocket failed (session %s)", self.session_id)
+                await self.send_json(
+                    {
+                        "event": "error",
+                        "data": {
+                            "code": "server_error",
+                            "message": "The media could not be stored; send it over HTTP.",
+                            "details": {},
+                            "id": message.client_id,
+                        },
+                    }
+                )
+                return
+            await self.send_failure(failure, message.client_id)
+            return
+        await self.send_json({"event": "media.ack", "data": {**ack, "id": message.client_id}})
 
     async def feed_event(self, message: dict[str, Any]) -> None:
         await super().feed_event(message)

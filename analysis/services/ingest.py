@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from analysis import runner
@@ -95,15 +97,55 @@ def _rate_limit(session: ExamSession, kind: str) -> None:
         )
 
 
+CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class MediaAccepted:
+    """A stored upload; ``duplicate`` when the client id was stored before (nothing new)."""
+
+    media: MediaItem
+    duplicate: bool
+
+
+def _stored_before(session: ExamSession, kind: str, client_id: str) -> MediaItem | None:
+    media = MediaItem.objects.filter(session=session, client_id=client_id).first()
+    if media is not None and media.kind != kind:
+        raise InvalidInputError(
+            f"client_id {client_id!r} was already used for a {media.kind}.",
+            code="client_id_conflict",
+            details={"client_id": client_id, "kind": media.kind},
+        )
+    return media
+
+
 def media_ingest(
-    *, session: ExamSession, kind: str, data: bytes, captured_at: datetime | None = None
-) -> MediaItem:
+    *,
+    session: ExamSession,
+    kind: str,
+    data: bytes,
+    captured_at: datetime | None = None,
+    client_id: str = "",
+) -> MediaAccepted:
     """Check an uploaded frame or audio chunk, store it and queue its analysis.
 
     Header checks only (no pixel decoding, no model): bad media is refused here with a 4xx and
-    nothing is stored. The analysis task is enqueued after the row is committed.
+    nothing is stored. The analysis task is enqueued after the row is committed. With a
+    ``client_id`` an upload is stored at most once per session: a resend (the ack was lost,
+    the page fell back from the websocket to HTTP) is answered with the stored item and
+    ``duplicate=True``, costs no rate-limit slot and queues no second analysis.
     """
     session_require_active(session)
+    if client_id:
+        if not CLIENT_ID_PATTERN.match(client_id):
+            raise InvalidInputError(
+                "client_id must be 1-64 letters, digits or _.:-",
+                code="invalid",
+                details={"fields": {"client_id": ["Invalid client id."]}},
+            )
+        stored = _stored_before(session, kind, client_id)
+        if stored is not None:
+            return MediaAccepted(stored, duplicate=True)
     _rate_limit(session, kind)
     at = _captured_at(session, captured_at)
     fields: dict[str, object] = {}
@@ -122,23 +164,37 @@ def media_ingest(
     except MediaError as exc:
         raise media_error_as_api_error(exc) from None
 
-    with transaction.atomic():
-        media = MediaItem(
-            session=session,
-            kind=kind,
-            content_type=content_type,
-            size_bytes=len(data),
-            captured_at=at,
-            **fields,
+    media = MediaItem(
+        session=session,
+        kind=kind,
+        content_type=content_type,
+        size_bytes=len(data),
+        captured_at=at,
+        client_id=client_id,
+        **fields,
+    )
+    media.file.save(f"upload.{extension}", ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            media.save()
+            media_id = media.pk
+            session_id = session.pk
+            transaction.on_commit(
+                lambda: media_analysis_enqueue(session_id=session_id, media_id=media_id)
+            )
+    except Exception as exc:
+        with contextlib.suppress(OSError):
+            media.file.storage.delete(media.file.name)
+        # The same client id stored concurrently (a resend racing its original): keep theirs.
+        stored = (
+            _stored_before(session, kind, client_id)
+            if client_id and isinstance(exc, IntegrityError)
+            else None
         )
-        media.file.save(f"upload.{extension}", ContentFile(data), save=False)
-        media.save()
-        media_id = media.pk
-        session_id = session.pk
-        transaction.on_commit(
-            lambda: media_analysis_enqueue(session_id=session_id, media_id=media_id)
-        )
-    return media
+        if stored is None:
+            raise
+        return MediaAccepted(stored, duplicate=True)
+    return MediaAccepted(media, duplicate=False)
 
 
 def enrollment_face_create(*, session: ExamSession, images: list[bytes]) -> Enrollment:

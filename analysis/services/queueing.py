@@ -17,10 +17,13 @@ started (``media_claim_fresh``).
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django_q.brokers import Broker, get_broker
+from django_q.conf import Conf
 from django_q.tasks import async_task
 
 from .analyze import media_analyze_pending, media_fail
@@ -31,6 +34,35 @@ ANALYZE_TASK = "analysis.tasks.media_analyze"
 SESSION_TASK = "analysis.tasks.session_media_analyze"
 
 
+_redis_brokers: dict[int, Broker] = {}
+
+
+def analysis_broker() -> Broker | None:
+    """One Redis broker per process for queuing analyses, or None (django-q's default).
+
+    ``async_task`` without a broker calls ``get_broker()``, which builds a new Redis client,
+    so every upload opened (and dropped) a TCP connection to Redis with its handshake: the
+    largest single cost of storing a frame after the database (cProfile of
+    ``media_from_socket``). A redis-py client is thread-safe, so the ingest pool's threads share
+    one; keyed by pid so a forked process builds its own. Other brokers are left as they are.
+    """
+    if not Conf.REDIS or Conf.ORM:
+        return None
+    pid = os.getpid()
+    broker = _redis_brokers.get(pid)
+    if broker is None:
+        broker = _redis_brokers[pid] = get_broker()
+    return broker
+
+
+def _queue(task: str, *args: Any) -> None:
+    broker = analysis_broker()
+    if broker is None:
+        async_task(task, *args)
+    else:
+        async_task(task, *args, broker=broker)
+
+
 def _marker(session_id: Any) -> str:
     return f"analysis-batch:{session_id}"
 
@@ -38,16 +70,16 @@ def _marker(session_id: Any) -> str:
 def media_analysis_enqueue(*, session_id: Any, media_id: int) -> None:
     """Queue the analysis of a committed upload: its session's task, unless one is queued."""
     if settings.ANALYSIS_BATCH_MAX_ITEMS <= 1:
-        async_task(ANALYZE_TASK, media_id)
+        _queue(ANALYZE_TASK, media_id)
         return
     try:
         fresh = cache.add(_marker(session_id), media_id, timeout=settings.ANALYSIS_BATCH_MARKER_S)
     except Exception as exc:  # no cache: one task per item, as without batching
         logger.warning("analysis: batch marker unavailable: %s", exc.__class__.__name__)
-        async_task(ANALYZE_TASK, media_id)
+        _queue(ANALYZE_TASK, media_id)
         return
     if fresh:
-        async_task(SESSION_TASK, str(session_id))
+        _queue(SESSION_TASK, str(session_id))
 
 
 def sessions_with_queued_task(session_ids: set[Any]) -> set[Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import struct
 import wave
 import zlib
@@ -181,6 +182,47 @@ def test_raw_body_uploads_get_the_same_checks(client, session, shared_media, set
     stereo = wav_bytes(b"\x00\x00" * 32000, channels=2)
     assert _error_code(_raw(client, AUDIO, session, stereo, "audio/wav")) == "audio_not_mono"
     assert not MediaItem.objects.filter(session=session).exists()
+
+
+def test_a_resent_client_id_is_a_duplicate_not_a_second_item(
+    client, session, shared_media, django_capture_on_commit_callbacks
+) -> None:
+    frame = _read(shared_media, "A_single_frontal_face/a01_pyfeat_webcam_frame000.jpg")
+    with django_capture_on_commit_callbacks() as first_callbacks:  # not run: queued only
+        first = _raw(client, FRAMES, session, frame, "image/jpeg", client_id="f-1")
+    assert first.status_code == 202, first.content
+    assert (first.json()["client_id"], first.json()["duplicate"]) == ("f-1", False)
+    assert len(first_callbacks) == 1  # one analysis queued
+    # The same id again, raw or multipart (the page's fallback after a lost ack): answered
+    # with the stored item, nothing stored or queued a second time.
+    with django_capture_on_commit_callbacks() as again_callbacks:
+        again = _raw(client, FRAMES, session, frame, "image/jpeg", client_id="f-1")
+        multipart = _upload_frame(client, session, frame, client_id="f-1")
+    for response in (again, multipart):
+        assert response.status_code == 200, response.content
+        assert response.json()["id"] == first.json()["id"]
+        assert response.json()["duplicate"] is True
+    assert again_callbacks == []
+    assert MediaItem.objects.filter(session=session).count() == 1
+    # Another id is another item; an id is not reused across kinds; a bad id is refused.
+    assert _raw(client, FRAMES, session, frame, "image/jpeg", client_id="f-2").status_code == 202
+    chunk = wav_bytes(b"\x00\x00" * 16000)
+    conflict = _raw(client, AUDIO, session, chunk, "audio/wav", client_id="f-1")
+    assert (conflict.status_code, _error_code(conflict)) == (400, "client_id_conflict")
+    bad = _raw(client, AUDIO, session, chunk, "audio/wav", client_id="no spaces")
+    assert bad.status_code == 400
+    assert "client_id" in bad.json()["error"]["details"]["fields"]
+    assert MediaItem.objects.filter(session=session).count() == 2
+
+
+def test_a_duplicate_costs_no_rate_limit_slot(client, session, shared_media, settings) -> None:
+    settings.ANALYSIS_RATE_MAX_UPLOADS = 1
+    frame = _read(shared_media, "A_single_frontal_face/a01_pyfeat_webcam_frame000.jpg")
+    assert _raw(client, FRAMES, session, frame, "image/jpeg", client_id="r-1").status_code == 202
+    assert _raw(client, FRAMES, session, frame, "image/jpeg", client_id="r-1").status_code == 200
+    limited = _raw(client, FRAMES, session, frame, "image/jpeg", client_id="r-2")
+    assert (limited.status_code, _error_code(limited)) == (429, "rate_limited")
+    assert limited["Retry-After"]
 
 
 def test_captured_at_is_kept_and_future_times_refused(client, session, shared_media) -> None:
@@ -453,3 +495,34 @@ def test_enrollment_status_follows_the_policy(client, session) -> None:
     body = client.get(f"/api/monitoring/enroll/status?session_id={session.pk}").json()
     assert body["complete"] is True  # no voice print needed for this candidate
     assert body["reenroll_on_rejoin"] is True  # the page asks for the check again
+
+
+def test_uploads_share_one_redis_broker_per_process(monkeypatch) -> None:
+    """Queuing an analysis must not open a Redis connection per upload (django-q's
+    ``get_broker()`` builds a new client each call); the queued task still arrives."""
+    import uuid
+
+    import redis
+    from django_q.conf import Conf
+
+    from analysis.services import queueing
+
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/2"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {url}")
+    monkeypatch.setattr(Conf, "REDIS", url)
+    monkeypatch.setattr(Conf, "ORM", None)
+    monkeypatch.setattr(Conf, "SYNC", False)
+    monkeypatch.setattr(Conf, "CLUSTER_NAME", f"test-broker-{uuid.uuid4().hex}")
+    monkeypatch.setattr(queueing, "_redis_brokers", {})
+    broker = queueing.analysis_broker()
+    assert broker is queueing.analysis_broker()
+    try:
+        queueing._queue(queueing.ANALYZE_TASK, 12345)
+        queueing._queue(queueing.ANALYZE_TASK, 12346)
+        assert broker.queue_size() == 2
+        assert broker.connection.connection_pool._created_connections == 1
+    finally:
+        broker.delete_queue()

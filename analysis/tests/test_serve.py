@@ -91,7 +91,9 @@ def test_make_run_stops_cleanly_and_finishes_the_task_in_flight(
     try:
         _wait(lambda: _answers(f"http://127.0.0.1:{port}/health/"), 240, "the server", log)
         frame = (shared_media / "A_single_frontal_face/a01_pyfeat_webcam_frame000.jpg").read_bytes()
-        ids = [media_ingest(session=session, kind="frame", data=frame).pk for _ in range(ITEMS)]
+        ids = [
+            media_ingest(session=session, kind="frame", data=frame).media.pk for _ in range(ITEMS)
+        ]
         done = AnalysisResult.objects.filter(media_id__in=ids)
         _wait(lambda: done.exists(), 240, "the worker's first result", log)
 

@@ -6,6 +6,7 @@ banners the candidate can act on, and axe-core (WCAG 2.1 AA) on every step.
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 import wave
 
@@ -164,6 +165,30 @@ def test_notices_banners_with_recovery_and_the_reason_of_a_termination(  # noqa:
     exam.policy = {**TEST_POLICY, "window_blur_threshold_s": 60}
     exam.save(update_fields=["policy"])
     session, _token = start_session(candidate, exam)
+    # Frames go over the session's websocket: while ``refuse_frames`` is set, the socket
+    # answers them as an overloaded server would (503 over HTTP, ``overloaded`` here).
+    refuse_frames = {"on": False}
+
+    def route_socket(socket) -> None:  # noqa: ANN001
+        server = socket.connect_to_server()
+
+        def from_page(message) -> None:  # noqa: ANN001
+            if refuse_frames["on"] and isinstance(message, bytes):
+                header = json.loads(message[2 : 2 + int.from_bytes(message[:2], "big")])
+                if header["type"] == "frame":
+                    error = {
+                        "code": "overloaded",
+                        "message": "Busy.",
+                        "details": {"retry_after": 1},
+                        "id": header["id"],
+                    }
+                    socket.send(json.dumps({"event": "error", "data": error}))
+                    return
+            server.send(message)
+
+        socket.on_message(from_page)
+
+    page.route_web_socket(re.compile(r"/ws/exam/"), route_socket)
     editor_page = EditorPage(page, live_asgi_server, screenshot)
     exam_page = ExamPage(page, live_asgi_server, screenshot)
     editor_page.resume(candidate.username, str(session.pk))
@@ -211,19 +236,23 @@ def test_notices_banners_with_recovery_and_the_reason_of_a_termination(  # noqa:
         what="camera_on (reacquired) stored",
     )
 
-    # The server fails: frames are refused with 503 -> a banner that says so.
+    # The server fails: frames are refused with 503 (over HTTP or the socket, whichever the
+    # page is using) -> a banner that says so.
+    frames_http = re.compile(r".*/api/monitoring/frames(\?.*)?$")
     page.route(
-        "**/api/monitoring/frames",
+        frames_http,
         lambda route: route.fulfill(
             status=503,
             body=json.dumps({"error": {"code": "unavailable", "message": "Busy."}}),
             headers={"Content-Type": "application/json", "Retry-After": "1"},
         ),
     )
+    refuse_frames["on"] = True
     wait_for(lambda: trouble.is_visible(), timeout=30, what="the server banner")
     assert "not answering properly (error 503)" in trouble.inner_text()
     screenshot(page, "server-down")
-    page.unroute("**/api/monitoring/frames")
+    refuse_frames["on"] = False
+    page.unroute(frames_http)
     trouble.wait_for(state="hidden", timeout=30000)
 
     # The connection drops: a banner; back online, the button sends what waited.

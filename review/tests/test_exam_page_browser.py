@@ -554,6 +554,9 @@ def test_media_refused_for_load_is_retried_in_order_and_none_is_lost(
         route.continue_()
 
     page.route(re.compile(r".*/api/monitoring/(frames|audio)(\?.*)?$"), overload_first_uploads)
+    # No websocket (it never opens): media goes over HTTP, the path under test here; the same
+    # refusals over the socket are answered the same way (test_exam_media_socket_browser.py).
+    page.route_web_socket(re.compile(r"/ws/exam/"), lambda socket: None)
     exam_page = ExamPage(page, live_asgi_server, screenshot)
     session_id = exam_page.start(candidate.username, settings.MEDIA_RETENTION_DAYS)
     seen: list[str] = []

@@ -81,12 +81,16 @@ export class Api {
     return this.refreshing;
   }
 
-  // body: a plain object (sent as JSON) or a FormData (multipart). keepalive lets a request
-  // outlive the page (used when the tab is closed or reloaded).
+  // body: a plain object (sent as JSON), a FormData (multipart) or a Blob (sent as it is, with
+  // its own type: the raw-body media upload). keepalive lets a request outlive the page (used
+  // when the tab is closed or reloaded).
   async request(method, path, body = undefined, { auth = true, keepalive = false, retried = false } = {}) {
     const headers = { Accept: "application/json" };
     let payload;
     if (body instanceof FormData) {
+      payload = body;
+    } else if (body instanceof Blob) {
+      headers["Content-Type"] = body.type || "application/octet-stream";
       payload = body;
     } else if (body !== undefined) {
       headers["Content-Type"] = "application/json";

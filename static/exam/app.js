@@ -458,6 +458,8 @@ function monitorStatus(state) {
   element.dataset.audioRetries = state.audioRetries;
   element.dataset.mediaLost = state.frameErrors + state.audioErrors;
   element.dataset.mediaPending = state.framesPending + state.audioPending;
+  element.dataset.mediaViaSocket = state.mediaViaSocket;
+  element.dataset.mediaViaHttp = state.mediaViaHttp;
   element.dataset.pending = state.pending;
   element.dataset.live = state.live;
   if (app.ending) return;

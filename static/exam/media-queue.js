@@ -1,4 +1,6 @@
-// Frames and audio chunks wait here until the server has them. An upload refused for load
+// Frames and audio chunks ({kind, id, capturedAt, blob}) wait here until the server has them,
+// one at a time in capture order; send() is the monitor's (the websocket while it is up, the
+// raw-body HTTP upload otherwise, the same client id on every attempt). An upload refused for load
 // (429 or 503 with Retry-After, a proxy's 502/504) or lost to the network is retried, in
 // capture order, with backoff and jitter; one the server refuses for what it is (400, 413) is
 // dropped and counted; 409 (the session ended) stops the queue. Only a backlog longer than

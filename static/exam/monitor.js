@@ -12,6 +12,12 @@ export const ENDPOINTS = {
   audio: "/monitoring/audio",
 };
 
+// Each frame and chunk's own id (the server stores an id once per session).
+function mediaId() {
+  if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
+}
+
 // The pasted text kept in a paste event (its payload has a size limit).
 const PASTE_TEXT_CHARS = 1500;
 const PASTE_TEXT_BYTES = 3000;
@@ -53,6 +59,8 @@ export class Monitor {
       audioErrors: 0,
       audioRetries: 0,
       audioPending: 0,
+      mediaViaSocket: 0,
+      mediaViaHttp: 0,
       pending: 0,
       queueFailures: 0,
       queueStatus: null,
@@ -254,7 +262,7 @@ export class Monitor {
     if (this.mediaStarted) {
       this.recorder = new AudioRecorder(stream, {
         chunkSeconds: this.policy.audio_chunk_s || 5,
-        onChunk: (blob, startedAt, seconds) => this.sendAudio(blob, startedAt, seconds),
+        onChunk: (blob, startedAt) => this.sendAudio(blob, startedAt),
       });
       await this.recorder.start();
     }
@@ -272,7 +280,7 @@ export class Monitor {
     this.every(this.policy.frame_interval_s || 3, () => this.sendFrame());
     this.recorder = new AudioRecorder(this.microphone, {
       chunkSeconds: this.policy.audio_chunk_s || 5,
-      onChunk: (blob, startedAt, seconds) => this.sendAudio(blob, startedAt, seconds),
+      onChunk: (blob, startedAt) => this.sendAudio(blob, startedAt),
     });
     try {
       await this.recorder.start();
@@ -285,7 +293,7 @@ export class Monitor {
     const plural = prefix === "frame" ? "frames" : "audio";
     return new MediaQueue({
       maxPending,
-      send: (form) => this.api.post(endpoint, form),
+      send: (item) => this.sendMediaItem(endpoint, item),
       onSessionEnded: (error) => this.sessionEnded(error),
       onChange: (counts) =>
         this.update({
@@ -305,6 +313,28 @@ export class Monitor {
     });
   }
 
+  // Over the websocket while it is ready; over HTTP (the media as the body, no multipart) when
+  // it is not, or when the socket failed or gave no ack in time. The item keeps its client id
+  // on every attempt, so a frame the socket stored before its ack was lost is answered by HTTP
+  // as a duplicate, not stored twice. The server's own refusals (409, 429, 503...) count the
+  // same on either path.
+  async sendMediaItem(endpoint, item) {
+    const viaSocket = this.live ? this.live.sendMedia(item) : null;
+    if (viaSocket) {
+      try {
+        const ack = await viaSocket;
+        this.update({ mediaViaSocket: this.state.mediaViaSocket + 1 });
+        return ack;
+      } catch (error) {
+        if (error.status) throw error;
+      }
+    }
+    const query = new URLSearchParams({ session_id: this.sessionId, captured_at: item.capturedAt, client_id: item.id });
+    const answer = await this.api.post(`${endpoint}?${query}`, item.blob);
+    this.update({ mediaViaHttp: this.state.mediaViaHttp + 1 });
+    return answer;
+  }
+
   async sendFrame() {
     if (this.stopped) return;
     // A stopped or muted camera leaves its last picture in the video element; sending that
@@ -314,20 +344,12 @@ export class Monitor {
     const capturedAt = new Date();
     const blob = await this.grabber.grab();
     if (!blob) return;
-    const form = new FormData();
-    form.append("session_id", this.sessionId);
-    form.append("captured_at", capturedAt.toISOString());
-    form.append("image", blob, "frame.jpg");
-    this.frames.push(form);
+    this.frames.push({ kind: "frame", id: mediaId(), capturedAt: capturedAt.toISOString(), blob });
   }
 
-  async sendAudio(blob, startedAt, seconds) {
+  async sendAudio(blob, startedAt) {
     if (this.stopped) return;
-    const form = new FormData();
-    form.append("session_id", this.sessionId);
-    form.append("captured_at", startedAt.toISOString());
-    form.append("audio", blob, `chunk-${seconds.toFixed(1)}s.wav`);
-    this.audio.push(form);
+    this.audio.push({ kind: "audio", id: mediaId(), capturedAt: startedAt.toISOString(), blob });
   }
 
   sessionEnded(error) {
