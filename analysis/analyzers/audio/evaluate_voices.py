@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -144,14 +145,30 @@ def _analyze_all(
 _ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
+_decoded_cache: dict[int, tuple[AudioResult, np.ndarray]] = {}
+
+
+def _decoded(result: AudioResult) -> np.ndarray:
+    """The result's window embeddings, decoded once (streams share their lead chunks' results,
+    and every threshold scored decodes them again)."""
+    hit = _decoded_cache.get(id(result))
+    if hit is None or hit[0] is not result:
+        hit = (result, voices.decode_embeddings(result.window_embeddings))
+        _decoded_cache[id(result)] = hit
+    return hit[1]
+
+
 def outcomes(
     trace: Trace,
     rules: voices.VoiceRules,
     overlap_min_s: float,
     enrolled: np.ndarray | None = None,
+    quiet_min_s: float | None = None,
 ) -> list[ChunkOutcome]:
     """The labels of every chunk as the worker gives them: the chunk's own (with overlapping
-    speech judged at ``overlap_min_s``) and the session judgement's over ``rules.window_s``."""
+    speech judged at ``overlap_min_s`` and a quieter voice behind at ``quiet_min_s``, the
+    pipeline's ``background_min_run_s``) and the session judgement's over ``rules.window_s``."""
+    quiet_min_s = AudioConfig().background_min_run_s if quiet_min_s is None else quiet_min_s
     history = voices.VoiceHistory(rules)
     out: list[ChunkOutcome] = []
     for k, result in enumerate(trace.results):
@@ -159,8 +176,11 @@ def outcomes(
         labels = set(result.labels) & VOICE_LABELS
         if result.overlap_s >= overlap_min_s:
             labels.add("multiple_voices")
+        if result.quiet_voice_run_s >= quiet_min_s:
+            # As the pipeline: a second voice (multiple_voices) that is behind the main one.
+            labels |= VOICE_LABELS
         if trace.table == "streams":
-            windows = voices.ChunkWindows(k, at, voices.decode_embeddings(result.window_embeddings))
+            windows = voices.ChunkWindows(k, at, _decoded(result))
             session = history.add(windows, enrolled)
             labels |= voices.chunk_labels(session, k, enrolled is not None)
         if enrolled is not None and "multiple_voices" in labels:
@@ -215,6 +235,7 @@ def score(
     enrolled: dict[str, np.ndarray],
     rules: voices.VoiceRules | None = None,
     overlap_min_s: float | None = None,
+    quiet_min_s: float | None = None,
 ) -> dict[str, list[Row]]:
     """Rows per table ("chunks", "streams", "enrolled") under the given thresholds."""
     rules = rules or voices.VoiceRules()
@@ -222,7 +243,7 @@ def score(
     tables: dict[str, dict[str, Row]] = {}
     for trace in traces:
         voice = enrolled.get(trace.name.split("+")[0]) if trace.enrolled else None
-        chunks = outcomes(trace, rules, overlap_min_s, voice)
+        chunks = outcomes(trace, rules, overlap_min_s, voice, quiet_min_s)
         table = "enrolled" if trace.enrolled else trace.table
         rows = tables.setdefault(table, {})
         _score_trace(trace, chunks, rows.setdefault(trace.condition, Row(trace.condition)))
@@ -244,9 +265,10 @@ def collect(
     jobs: int = 1,
 ) -> tuple[list[Trace], dict[str, np.ndarray]]:
     """Analyze every case of ``parts`` once (``jobs`` worker processes). The pipeline's own
-    overlap label is switched off here (the scoring applies ``overlap_min_s`` to
-    ``overlap_s``) so one run serves every threshold."""
-    config = replace(pipeline.config, overlap_min_s=float("inf"))
+    overlap and quiet-voice labels are switched off here (the scoring applies ``overlap_min_s``
+    to ``overlap_s`` and ``background_min_run_s`` to ``quiet_voice_run_s``) so one run serves
+    every threshold."""
+    config = replace(pipeline.config, overlap_min_s=float("inf"), background_min_run_s=float("inf"))
     pipeline = AudioPipeline(config)
     all_voices = mixtures.load_voices(media)
     real, missing = mixtures.real_sounds()
@@ -367,6 +389,38 @@ def print_sweep(traces: list[Trace], enrolled: dict[str, np.ndarray]) -> None:
                     )
 
 
+QUIET_SWEEP_S = (0.7, 0.75, 0.8, 0.9, 1.0, float("inf"))
+
+
+def print_quiet_sweep(traces: list[Trace], enrolled: dict[str, np.ndarray]) -> None:
+    """The quieter-voice rule (``background_min_run_s``) at the other defaults: two-voice cases
+    found per table and false alarms, so its cut is chosen on the whole set."""
+    print("\n### Quieter voice behind: background_min_run_s\n")
+    print(
+        "| background_min_run_s | 5 s chunks found | 60 s streams found | enrolled found "
+        "| false alarms (which) |"
+    )
+    print("|---|---|---|---|---|")
+    for quiet_s in QUIET_SWEEP_S:
+        tables = score(traces, enrolled, quiet_min_s=quiet_s)
+        cells = []
+        for table in PARTS:
+            rows = [row for row in tables.get(table, []) if row.judged_found]
+            found, cases = sum(r.found for r in rows), sum(r.cases for r in rows)
+            cells.append(f"{found}/{cases} ({100.0 * found / max(1, cases):.1f} %)")
+        alarms = [
+            m for rows in tables.values() for r in rows if not r.judged_found for m in r.misses
+        ]
+        alarms += [
+            f"{r.condition}: before the second voice"
+            for rows in tables.values()
+            for r in rows
+            if r.judged_found and r.false_alarms
+        ]
+        label = "off" if quiet_s == float("inf") else f"{quiet_s:.2f}"
+        print(f"| {label} | {' | '.join(cells)} | {len(alarms)} ({', '.join(alarms) or '-'}) |")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -374,6 +428,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--verbose", action="store_true", help="list every miss and alarm")
     parser.add_argument("--sweep", action="store_true", help="score a grid of thresholds")
+    parser.add_argument(
+        "--sweep-quiet", action="store_true", help="score the quieter-voice rule's cut alone"
+    )
+    parser.add_argument("--save", type=Path, help="keep the analyzed chunks in this file (pickle)")
+    parser.add_argument("--load", type=Path, help="score chunks kept by --save; no analysis")
     parser.add_argument(
         "--jobs", type=int, default=1, help="worker processes analyzing chunks (default 1)"
     )
@@ -383,16 +442,25 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     load_before = os.getloadavg()
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, jobs {args.jobs}", flush=True)
-    traces, enrolled = collect(
-        args.media,
-        AudioPipeline(),
-        log=lambda msg: print(f"# {msg}", flush=True),
-        jobs=args.jobs,
-    )
+    if args.load:
+        with open(args.load, "rb") as fh:  # a file this command wrote (--save), not an upload
+            traces, enrolled = pickle.load(fh)  # noqa: S301
+    else:
+        traces, enrolled = collect(
+            args.media,
+            AudioPipeline(),
+            log=lambda msg: print(f"# {msg}", flush=True),
+            jobs=args.jobs,
+        )
+    if args.save:
+        with open(args.save, "wb") as fh:
+            pickle.dump((traces, enrolled), fh)
     for table, rows in score(traces, enrolled).items():
         print_table(TITLES[table], rows, args.verbose)
     if args.sweep:
         print_sweep(traces, enrolled)
+    if args.sweep or args.sweep_quiet:
+        print_quiet_sweep(traces, enrolled)
     cost = [t.ms_per_chunk for t in traces]
     load = " -> ".join(" ".join(f"{x:.2f}" for x in avg) for avg in (load_before, os.getloadavg()))
     print(
