@@ -419,6 +419,22 @@ def print_quiet_sweep(traces: list[Trace], enrolled: dict[str, np.ndarray]) -> N
         ]
         label = "off" if quiet_s == float("inf") else f"{quiet_s:.2f}"
         print(f"| {label} | {' | '.join(cells)} | {len(alarms)} ({', '.join(alarms) or '-'}) |")
+    one, two = _quiet_runs(traces)
+    print(f"\nlongest quiet runs (s), one-voice chunks ({len(one)} distinct): {one[-5:]}")
+    print(f"longest quiet runs (s), chunks with another voice ({len(two)} distinct): {two[-5:]}")
+
+
+def _quiet_runs(traces: list[Trace]) -> tuple[list[float], list[float]]:
+    """``quiet_voice_run_s`` of every distinct chunk where one voice speaks (single-voice cases,
+    and the lead before a second voice starts) and where two do, sorted."""
+    one: dict[int, float] = {}
+    two: dict[int, float] = {}
+    for trace in traces:
+        for k, result in enumerate(trace.results):
+            since = trace.second_voice_at_s
+            alone = since is None or k * mixtures.CHUNK_S + mixtures.CHUNK_S <= since + 1e-6
+            (one if alone else two)[id(result)] = result.quiet_voice_run_s
+    return sorted(one.values()), sorted(two.values())
 
 
 def main(argv: list[str] | None = None) -> None:
