@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -26,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import MediaError
-from . import mixtures, voices
+from . import ge2e, mixtures, vad, voices
 from .decode import SAMPLE_RATE
 from .pipeline import AudioConfig, AudioPipeline, AudioResult
 
@@ -54,28 +55,107 @@ class ChunkOutcome:
     labels: set[str]
 
 
-_seen: dict[tuple[bytes, bytes], tuple[AudioResult, float]] = {}
+_ChunkKey = tuple[bytes, bytes]
 
 
-def _analyze(
-    pipeline: AudioPipeline, pcm: np.ndarray, enrolled: np.ndarray | None
-) -> tuple[list[AudioResult], float]:
-    """Every 5 s chunk analyzed alone, and the mean ms per chunk. Streams share their lead
-    chunks, so a chunk already analyzed (same samples, same enrollment) is not analyzed again."""
+@dataclass
+class _Planned:
+    """A trace before analysis: its audio and the enrolled voice its chunks are judged with."""
+
+    trace: Trace
+    pcm: np.ndarray
+    voice: np.ndarray | None = None
+
+
+def _chunk_keys(planned: _Planned) -> list[tuple[_ChunkKey, np.ndarray]]:
     step = int(mixtures.CHUNK_S * SAMPLE_RATE)
-    results: list[AudioResult] = []
-    spent: list[float] = []
-    voice = b"" if enrolled is None else np.asarray(enrolled, np.float32).tobytes()
-    for start in range(0, len(pcm) - step + 1, step):
-        chunk = pcm[start : start + step]
-        key = (hashlib.blake2b(chunk.tobytes(), digest_size=16).digest(), voice)
-        if key not in _seen:
-            t0 = time.perf_counter()
-            result = pipeline.analyze(chunk, enrolled_voice=enrolled)
-            _seen[key] = (result, (time.perf_counter() - t0) * 1000.0)
-        results.append(_seen[key][0])
-        spent.append(_seen[key][1])
-    return results, float(np.mean(spent)) if spent else 0.0
+    voice = b"" if planned.voice is None else np.asarray(planned.voice, np.float32).tobytes()
+    out = []
+    for start in range(0, len(planned.pcm) - step + 1, step):
+        chunk = planned.pcm[start : start + step]
+        out.append(((hashlib.blake2b(chunk.tobytes(), digest_size=16).digest(), voice), chunk))
+    return out
+
+
+_worker_pipeline: AudioPipeline | None = None
+
+
+def _init_worker(config: AudioConfig) -> None:
+    global _worker_pipeline
+    _worker_pipeline = AudioPipeline(config)
+    # Load the models now, so no chunk's time includes them.
+    vad.speech_probabilities(np.zeros(SAMPLE_RATE, np.float32))
+    ge2e.get_encoder()
+
+
+def _analyze_one(job: tuple[np.ndarray, np.ndarray | None]) -> tuple[AudioResult, float]:
+    chunk, voice = job
+    assert _worker_pipeline is not None
+    t0 = time.perf_counter()
+    result = _worker_pipeline.analyze(chunk, enrolled_voice=voice)
+    return result, (time.perf_counter() - t0) * 1000.0
+
+
+def _analyze_all(
+    plans: list[_Planned],
+    config: AudioConfig,
+    jobs: int,
+    log: Callable[[str], None],
+) -> None:
+    """Fill every planned trace's results. Streams share chunks (the first voice's lead, the
+    enrolled candidate's first 20 s), so each distinct chunk (same samples, same enrollment) is
+    analyzed once; with ``jobs`` > 1 in that many worker processes (one BLAS thread each)."""
+    todo: dict[_ChunkKey, tuple[np.ndarray, np.ndarray | None]] = {}
+    keyed = []
+    for planned in plans:
+        keys = _chunk_keys(planned)
+        keyed.append([key for key, _ in keys])
+        for key, chunk in keys:
+            todo.setdefault(key, (chunk, planned.voice))
+    log(f"{sum(map(len, keyed))} chunks in {len(plans)} cases, {len(todo)} distinct to analyze")
+    order = list(todo)
+    if jobs <= 1:
+        _init_worker(config)
+        done = dict(zip(order, map(_analyze_one, (todo[k] for k in order)), strict=True))
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # Spawned workers read the BLAS thread count from the environment at import.
+        saved = {k: os.environ.get(k) for k in _ONE_THREAD}
+        os.environ.update(_ONE_THREAD)
+        try:
+            with ProcessPoolExecutor(
+                jobs, multiprocessing.get_context("spawn"), _init_worker, (config,)
+            ) as pool:
+                results = pool.map(_analyze_one, (todo[k] for k in order), chunksize=8)
+                done = dict(zip(order, results, strict=True))
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+    for planned, keys in zip(plans, keyed, strict=True):
+        planned.trace.results = [done[k][0] for k in keys]
+        spent = [done[k][1] for k in keys]
+        planned.trace.ms_per_chunk = float(np.mean(spent)) if spent else 0.0
+
+
+_ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+_decoded_cache: dict[int, tuple[AudioResult, np.ndarray]] = {}
+
+
+def _decoded(result: AudioResult) -> np.ndarray:
+    """The result's window embeddings, decoded once (streams share their lead chunks' results,
+    and every threshold scored decodes them again)."""
+    hit = _decoded_cache.get(id(result))
+    if hit is None or hit[0] is not result:
+        hit = (result, voices.decode_embeddings(result.window_embeddings))
+        _decoded_cache[id(result)] = hit
+    return hit[1]
 
 
 def outcomes(
@@ -83,9 +163,12 @@ def outcomes(
     rules: voices.VoiceRules,
     overlap_min_s: float,
     enrolled: np.ndarray | None = None,
+    quiet_min_s: float | None = None,
 ) -> list[ChunkOutcome]:
     """The labels of every chunk as the worker gives them: the chunk's own (with overlapping
-    speech judged at ``overlap_min_s``) and the session judgement's over ``rules.window_s``."""
+    speech judged at ``overlap_min_s`` and a quieter voice behind at ``quiet_min_s``, the
+    pipeline's ``background_min_run_s``) and the session judgement's over ``rules.window_s``."""
+    quiet_min_s = AudioConfig().background_min_run_s if quiet_min_s is None else quiet_min_s
     history = voices.VoiceHistory(rules)
     out: list[ChunkOutcome] = []
     for k, result in enumerate(trace.results):
@@ -93,8 +176,11 @@ def outcomes(
         labels = set(result.labels) & VOICE_LABELS
         if result.overlap_s >= overlap_min_s:
             labels.add("multiple_voices")
+        if result.quiet_voice_run_s >= quiet_min_s:
+            # As the pipeline: a second voice (multiple_voices) that is behind the main one.
+            labels |= VOICE_LABELS
         if trace.table == "streams":
-            windows = voices.ChunkWindows(k, at, voices.decode_embeddings(result.window_embeddings))
+            windows = voices.ChunkWindows(k, at, _decoded(result))
             session = history.add(windows, enrolled)
             labels |= voices.chunk_labels(session, k, enrolled is not None)
         if enrolled is not None and "multiple_voices" in labels:
@@ -149,6 +235,7 @@ def score(
     enrolled: dict[str, np.ndarray],
     rules: voices.VoiceRules | None = None,
     overlap_min_s: float | None = None,
+    quiet_min_s: float | None = None,
 ) -> dict[str, list[Row]]:
     """Rows per table ("chunks", "streams", "enrolled") under the given thresholds."""
     rules = rules or voices.VoiceRules()
@@ -156,7 +243,7 @@ def score(
     tables: dict[str, dict[str, Row]] = {}
     for trace in traces:
         voice = enrolled.get(trace.name.split("+")[0]) if trace.enrolled else None
-        chunks = outcomes(trace, rules, overlap_min_s, voice)
+        chunks = outcomes(trace, rules, overlap_min_s, voice, quiet_min_s)
         table = "enrolled" if trace.enrolled else trace.table
         rows = tables.setdefault(table, {})
         _score_trace(trace, chunks, rows.setdefault(trace.condition, Row(trace.condition)))
@@ -175,41 +262,55 @@ def collect(
     pipeline: AudioPipeline,
     log: Callable[[str], None] = lambda _: None,
     parts: tuple[str, ...] = PARTS,
+    jobs: int = 1,
 ) -> tuple[list[Trace], dict[str, np.ndarray]]:
-    """Analyze every case of ``parts`` once. The pipeline's own overlap label is switched off
-    here (the scoring applies ``overlap_min_s`` to ``overlap_s``) so one run serves every
-    threshold."""
-    pipeline = AudioPipeline(replace(pipeline.config, overlap_min_s=float("inf")))
+    """Analyze every case of ``parts`` once (``jobs`` worker processes). The pipeline's own
+    overlap and quiet-voice labels are switched off here (the scoring applies ``overlap_min_s``
+    to ``overlap_s`` and ``background_min_run_s`` to ``quiet_voice_run_s``) so one run serves
+    every threshold."""
+    config = replace(pipeline.config, overlap_min_s=float("inf"), background_min_run_s=float("inf"))
+    pipeline = AudioPipeline(config)
     all_voices = mixtures.load_voices(media)
-    traces: list[Trace] = []
+    real, missing = mixtures.real_sounds()
+    if missing:
+        log(missing)
+    plans: list[_Planned] = []
     for stream in (False, True):
         table = "streams" if stream else "chunks"
         if table not in parts:
             continue
-        log(f"{table}: two voices, single voices, other sounds")
         for case in [
             *mixtures.two_voice_cases(all_voices, stream),
-            *mixtures.single_voice_cases(all_voices, media, stream),
+            *mixtures.single_voice_cases(all_voices, media, stream, real),
         ]:
-            results, ms = _analyze(pipeline, case.pcm, None)
             second = None if len(case.voices) < 2 else (case.second_voice_at_s or 0.0)
-            traces.append(Trace(table, case.condition, case.name, results, second, ms_per_chunk=ms))
+            plans.append(_Planned(Trace(table, case.condition, case.name, [], second), case.pcm))
     enrolled: dict[str, np.ndarray] = {}
     for name, pcm in all_voices.items():
         try:
             enrolled[name] = pipeline.enroll(pcm[: _enrollment_cut(pcm)])
         except MediaError:
             log(f"{name}: too little speech in 40 % of the recording to enroll; not a candidate")
-    if "enrolled" not in parts:
-        return traces, enrolled
-    log("enrolled: candidate alone, another voice alone, both taking turns")
+    if "enrolled" in parts:
+        plans.extend(_enrolled_plans(all_voices, enrolled))
+    _analyze_all(plans, config, jobs, log)
+    return [planned.trace for planned in plans], enrolled
+
+
+def _enrolled_plans(
+    all_voices: dict[str, np.ndarray], enrolled: dict[str, np.ndarray]
+) -> list[_Planned]:
+    """The candidate enrolled: 20 s of their own speech, then 10 s of the candidate alone
+    (nothing is right), another voice alone (background_voice), or both in turns
+    (multiple_voices)."""
+    plans: list[_Planned] = []
     names = sorted(all_voices)
     for a in sorted(enrolled):
         own = all_voices[a][_enrollment_cut(all_voices[a]) :]
         lead = mixtures.loop(own, 20.0)
         alone = np.concatenate([lead, mixtures.loop(own, 10.0, 3.1)])
-        results, ms = _analyze(pipeline, alone, enrolled[a])
-        traces.append(Trace("streams", "candidate alone", a, results, None, True, "", ms))
+        trace = Trace("streams", "candidate alone", a, [], None, True, "")
+        plans.append(_Planned(trace, alone, enrolled[a]))
         for b in names:
             if a == b:
                 continue
@@ -218,14 +319,12 @@ def collect(
                 "multiple_voices": mixtures.two_voices(own, all_voices[b], "turns", 10.0, 3.1),
             }
             for wanted, tail in tails.items():
-                results, ms = _analyze(pipeline, np.concatenate([lead, tail]), enrolled[a])
                 condition = (
                     "other voice alone" if wanted == "background_voice" else "candidate and other"
                 )
-                traces.append(
-                    Trace("streams", condition, f"{a}+{b}", results, 20.0, True, wanted, ms)
-                )
-    return traces, enrolled
+                trace = Trace("streams", condition, f"{a}+{b}", [], 20.0, True, wanted)
+                plans.append(_Planned(trace, np.concatenate([lead, tail]), enrolled[a]))
+    return plans
 
 
 TITLES = {
@@ -290,6 +389,54 @@ def print_sweep(traces: list[Trace], enrolled: dict[str, np.ndarray]) -> None:
                     )
 
 
+QUIET_SWEEP_S = (0.7, 0.75, 0.8, 0.9, 1.0, float("inf"))
+
+
+def print_quiet_sweep(traces: list[Trace], enrolled: dict[str, np.ndarray]) -> None:
+    """The quieter-voice rule (``background_min_run_s``) at the other defaults: two-voice cases
+    found per table and false alarms, so its cut is chosen on the whole set."""
+    print("\n### Quieter voice behind: background_min_run_s\n")
+    print(
+        "| background_min_run_s | 5 s chunks found | 60 s streams found | enrolled found "
+        "| false alarms (which) |"
+    )
+    print("|---|---|---|---|---|")
+    for quiet_s in QUIET_SWEEP_S:
+        tables = score(traces, enrolled, quiet_min_s=quiet_s)
+        cells = []
+        for table in PARTS:
+            rows = [row for row in tables.get(table, []) if row.judged_found]
+            found, cases = sum(r.found for r in rows), sum(r.cases for r in rows)
+            cells.append(f"{found}/{cases} ({100.0 * found / max(1, cases):.1f} %)")
+        alarms = [
+            m for rows in tables.values() for r in rows if not r.judged_found for m in r.misses
+        ]
+        alarms += [
+            f"{r.condition}: before the second voice"
+            for rows in tables.values()
+            for r in rows
+            if r.judged_found and r.false_alarms
+        ]
+        label = "off" if quiet_s == float("inf") else f"{quiet_s:.2f}"
+        print(f"| {label} | {' | '.join(cells)} | {len(alarms)} ({', '.join(alarms) or '-'}) |")
+    one, two = _quiet_runs(traces)
+    print(f"\nlongest quiet runs (s), one-voice chunks ({len(one)} distinct): {one[-5:]}")
+    print(f"longest quiet runs (s), chunks with another voice ({len(two)} distinct): {two[-5:]}")
+
+
+def _quiet_runs(traces: list[Trace]) -> tuple[list[float], list[float]]:
+    """``quiet_voice_run_s`` of every distinct chunk where one voice speaks (single-voice cases,
+    and the lead before a second voice starts) and where two do, sorted."""
+    one: dict[int, float] = {}
+    two: dict[int, float] = {}
+    for trace in traces:
+        for k, result in enumerate(trace.results):
+            since = trace.second_voice_at_s
+            alone = since is None or k * mixtures.CHUNK_S + mixtures.CHUNK_S <= since + 1e-6
+            (one if alone else two)[id(result)] = result.quiet_voice_run_s
+    return sorted(one.values()), sorted(two.values())
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -297,23 +444,45 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--verbose", action="store_true", help="list every miss and alarm")
     parser.add_argument("--sweep", action="store_true", help="score a grid of thresholds")
+    parser.add_argument(
+        "--sweep-quiet", action="store_true", help="score the quieter-voice rule's cut alone"
+    )
+    parser.add_argument("--save", type=Path, help="keep the analyzed chunks in this file (pickle)")
+    parser.add_argument("--load", type=Path, help="score chunks kept by --save; no analysis")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="worker processes analyzing chunks (default 1)"
+    )
     args = parser.parse_args(argv)
     if not mixtures.media_available(args.media):
         raise SystemExit(f"shared media not found at {args.media}")
     started = time.perf_counter()
-    traces, enrolled = collect(
-        args.media, AudioPipeline(), log=lambda msg: print(f"# {msg}", flush=True)
-    )
+    load_before = os.getloadavg()
+    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, jobs {args.jobs}", flush=True)
+    if args.load:
+        with open(args.load, "rb") as fh:  # a file this command wrote (--save), not an upload
+            traces, enrolled = pickle.load(fh)  # noqa: S301
+    else:
+        traces, enrolled = collect(
+            args.media,
+            AudioPipeline(),
+            log=lambda msg: print(f"# {msg}", flush=True),
+            jobs=args.jobs,
+        )
+    if args.save:
+        with open(args.save, "wb") as fh:
+            pickle.dump((traces, enrolled), fh)
     for table, rows in score(traces, enrolled).items():
         print_table(TITLES[table], rows, args.verbose)
     if args.sweep:
         print_sweep(traces, enrolled)
+    if args.sweep or args.sweep_quiet:
+        print_quiet_sweep(traces, enrolled)
     cost = [t.ms_per_chunk for t in traces]
-    load = os.getloadavg()
+    load = " -> ".join(" ".join(f"{x:.2f}" for x in avg) for avg in (load_before, os.getloadavg()))
     print(
         f"\ncost: {np.median(cost):.0f} ms per 5 s chunk (median over cases; p90 "
-        f"{np.percentile(cost, 90):.0f}), load average {load[0]:.2f} {load[1]:.2f} "
-        f"{load[2]:.2f}; {time.perf_counter() - started:.0f} s in all"
+        f"{np.percentile(cost, 90):.0f}); load average {load}; "
+        f"{time.perf_counter() - started:.0f} s in all"
     )
 
 

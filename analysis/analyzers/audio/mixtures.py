@@ -11,8 +11,9 @@ same active speech level, then
 for every ordered pair of distinct voices, as one 5 s chunk and as a 60 s stream of 5 s chunks
 (the first voice alone for 50 s, then the condition for the last 10 s: the second voice must
 be found within 10 s of starting, with nearly a minute of the first voice in the window).
-Single voices (normal level and 14 dB quieter), room tone, noise, typing, synthetic music and
-a synthetic cough are the false-alarm side. Plain numpy; no Django.
+Single voices (normal level and 14 dB quieter), room tone, noise, typing (real, from the shared
+media), real music and a real breath (Debian's ``lmms-common`` samples, when installed),
+synthetic chords and a synthetic cough are the false-alarm side. Plain numpy; no Django.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .decode import SAMPLE_RATE, decode_wav
+from .decode import SAMPLE_RATE, decode_wav, resample_to_16k
 
 CHUNK_S = 5.0
 STREAM_S = 60.0
@@ -45,8 +46,29 @@ _DIALOG = "F_two_speakers/f01_pyannote_sample_2speakers"
 _NON_SPEECH_FILES = {
     "room_tone": "F_no_speech/n01_pyannote_sample_leadin_roomtone.wav",
     "noise": "F_no_speech/n03_alsa_noise.wav",
-    "typing": "F_no_speech/n04_bucklespring_typing.wav",
+    "typing": "F_no_speech/n04_bucklespring_typing.wav",  # bucklespring's real key samples
 }
+
+# Real recordings the shared media lacks, read from where Debian's ``lmms-common`` package
+# installs them (``apt-get install lmms-common``; Debian main, "Files: *" GPL-2+ in
+# /usr/share/doc/lmms-common/copyright). Never committed: absent, the cases are skipped and the
+# evaluation says so. ``music`` is a medley of its acoustic-instrument samples (phrases and
+# chords of flute, guitar, piano, organ, strings, trumpet, cello), ``breath`` a recorded
+# human breath (the nearest real sound to a cough found in a package: no packaged cough was
+# found, so the cough stays synthetic).
+LMMS_SAMPLES = Path("/usr/share/lmms/samples")
+_REAL_MUSIC = (
+    "instruments/flute01.ogg",
+    "latin/latin_guitar03.ogg",
+    "instruments/piano02.ogg",
+    "instruments/church_organ01.ogg",
+    "stringsnpads/strings01.ogg",
+    "instruments/trumpet01.ogg",
+    "instruments/steel_guitar01.ogg",
+    "instruments/cello01.ogg",
+    "latin/latin_guitar01.ogg",
+)
+_REAL_BREATH = "misc/breath01.ogg"
 
 
 @dataclass(frozen=True)
@@ -196,22 +218,59 @@ def synthetic_cough(seconds: float, seed: int = 5) -> np.ndarray:
     return out
 
 
-def single_voice_cases(voices: dict[str, np.ndarray], media: Path, stream: bool) -> list[Case]:
-    """One voice at normal level and 14 dB quieter (several passages), and non-speech sounds:
-    none of them is two voices."""
+def read_any(path: Path) -> np.ndarray:
+    """Any file soundfile decodes (Ogg Vorbis, FLAC, WAV), as 16 kHz mono float32."""
+    import soundfile
+
+    data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    pcm = data.mean(axis=1)
+    return pcm.astype(np.float32) if rate == SAMPLE_RATE else resample_to_16k(pcm, rate)
+
+
+def real_sounds(samples: Path = LMMS_SAMPLES) -> tuple[dict[str, np.ndarray], str | None]:
+    """The real music and breath recordings (:data:`LMMS_SAMPLES`) at the voices' level, or
+    ``({}, reason)`` when they are not installed."""
+    paths = [samples / rel for rel in (*_REAL_MUSIC, _REAL_BREATH)]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        return {}, f"{missing[0]} not found (apt-get install lmms-common): real music skipped"
+    gap = np.zeros(int(0.2 * SAMPLE_RATE), np.float32)
+    parts = [read_any(samples / rel) for rel in _REAL_MUSIC]
+    medley = np.concatenate([piece for part in parts for piece in (part, gap)])
+    return {
+        # As loud as the voices: music playing in the room at speaking level.
+        "music": _at_level(medley, _LEVEL_DB),
+        "breath": _at_level(read_any(samples / _REAL_BREATH), _LEVEL_DB - 6.0),
+    }, None
+
+
+def single_voice_cases(
+    voices: dict[str, np.ndarray],
+    media: Path,
+    stream: bool,
+    real: dict[str, np.ndarray] | None = None,
+) -> list[Case]:
+    """One voice at normal level and 14 dB quieter (several passages), and non-speech sounds
+    (``real``: :func:`real_sounds`): none of them is two voices."""
     seconds = STREAM_S if stream else CHUNK_S
     cases: list[Case] = []
     for k, (name, pcm) in enumerate(sorted(voices.items())):
-        passages = (0.0,) if stream else (0.0, 2.1 + k * 0.5, 4.3 + k)
+        # A stream starts where the voice's two-voice streams do (their lead chunks are shared).
+        passages = (0.37 * k,) if stream else (0.0, 2.1 + k * 0.5, 4.3 + k)
         for p, offset in enumerate(passages):
             one = loop(pcm, seconds, offset)
             cases.append(Case(f"{name}#{p}", "single", one, (name,)))
             cases.append(Case(f"{name}#{p}", "quiet", one * 10.0 ** (-14.0 / 20.0), (name,)))
     sounds = {name: _read(media, rel) for name, rel in _NON_SPEECH_FILES.items()}
-    sounds["music"] = synthetic_music(20.0)
-    sounds["cough"] = synthetic_cough(seconds)
+    sounds["synthetic_chords"] = synthetic_music(20.0)
+    sounds["synthetic_cough"] = synthetic_cough(seconds)
     for name, pcm in sounds.items():
         cases.append(Case(name, "non_speech", loop(pcm, seconds, gap_s=0.0), ()))
+    for name, pcm in (real or {}).items():
+        # Several passages of the medley in 5 s chunks, as for the voices.
+        offsets = (0.0,) if stream else (0.0, 17.3, 41.9)
+        for p, offset in enumerate(offsets):
+            cases.append(Case(f"{name}#{p}", "non_speech", loop(pcm, seconds, offset), ()))
     return cases
 
 

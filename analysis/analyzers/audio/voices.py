@@ -95,17 +95,17 @@ def judge(
     say which chunks hold a voice other than the main one."""
     rules = rules or VoiceRules()
     keys: list[Hashable] = []
-    rows: list[np.ndarray] = []
+    parts: list[np.ndarray] = []
     for chunk in chunks:
-        emb = np.asarray(chunk.embeddings, dtype=np.float32).reshape(-1, EMBEDDING_DIM)
-        rows.extend(emb)
-        keys.extend([chunk.key] * len(emb))
-    n = len(rows)
+        part = np.asarray(chunk.embeddings, dtype=np.float32).reshape(-1, EMBEDDING_DIM)
+        parts.append(part)
+        keys.extend([chunk.key] * len(part))
+    n = len(keys)
     if n == 0:
         return SessionVoices()
     if n < rules.min_voice_windows:
         return SessionVoices(voices=1, main_voice_chunks=_unique(keys), windows=n)
-    emb = np.stack(rows)
+    emb = np.concatenate(parts)
     condensed = 1.0 - (emb @ emb.T)[np.triu_indices(n, 1)]
     labels = fcluster(
         linkage(np.clip(condensed, 0.0, 2.0), "average"), rules.cluster_distance, "distance"
