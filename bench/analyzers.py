@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO_ROOT))
 models = importlib.import_module("analysis.analyzers.vision.models")
 _pipeline_module = importlib.import_module("analysis.analyzers.vision.pipeline")
 FramePipeline = _pipeline_module.FramePipeline
+webcam_frame = importlib.import_module("analysis.capture_conditions").webcam_frame
 # The pipeline times its stages with time.perf_counter (wall clock, what a worker wants). Here
 # the machine is shared, so stages are timed in process CPU time instead: same code path, a
 # clock other processes' load does not inflate.
@@ -68,18 +69,8 @@ class _TimedModel:
         return timed
 
 
-def _letterbox(image: np.ndarray) -> np.ndarray:
-    width, height = SIZE
-    scale = min(width / image.shape[1], height / image.shape[0])
-    resized = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    canvas = np.zeros((height, width, 3), np.uint8)
-    y0, x0 = (height - resized.shape[0]) // 2, (width - resized.shape[1]) // 2
-    canvas[y0 : y0 + resized.shape[0], x0 : x0 + resized.shape[1]] = resized
-    return canvas
-
-
 def _jpeg(image: np.ndarray) -> bytes:
-    ok, data = cv2.imencode(".jpg", _letterbox(image), [cv2.IMWRITE_JPEG_QUALITY, 85])
+    ok, data = cv2.imencode(".jpg", webcam_frame(image, SIZE), [cv2.IMWRITE_JPEG_QUALITY, 85])
     assert ok
     return data.tobytes()
 

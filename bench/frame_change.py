@@ -39,17 +39,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analysis.analyzers.vision import change  # noqa: E402
+from analysis.capture_conditions import webcam_frame  # noqa: E402
 
 W, H = 640, 480
-
-
-def letterbox(image: np.ndarray) -> np.ndarray:
-    scale = min(W / image.shape[1], H / image.shape[0])
-    resized = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    canvas = np.zeros((H, W, 3), np.uint8)
-    y0, x0 = (H - resized.shape[0]) // 2, (W - resized.shape[1]) // 2
-    canvas[y0 : y0 + resized.shape[0], x0 : x0 + resized.shape[1]] = resized
-    return canvas
 
 
 def jpeg(image: np.ndarray) -> bytes:
@@ -72,7 +64,7 @@ def video(path: Path) -> tuple[list[np.ndarray], float]:
         ok, frame = capture.read()
         if not ok:
             break
-        frames.append(letterbox(frame))
+        frames.append(webcam_frame(frame))
     capture.release()
     return frames, fps
 
@@ -184,13 +176,13 @@ def main() -> None:
     box = face_box(v01[0])
     assert box is not None, "no face found in v01 frame 0"
     stills = {
-        p.name: letterbox(cv2.imread(str(p)))
+        p.name: webcam_frame(cv2.imread(str(p)))
         for folder in ("A_single_frontal_face", "B_multiple_faces", "C_no_face")
         for p in sorted((media / folder).iterdir())
         if p.suffix in (".jpg", ".png")
     }
     turned = {
-        p.name: letterbox(cv2.imread(str(p)))
+        p.name: webcam_frame(cv2.imread(str(p)))
         for p in sorted((media / "D_head_not_frontal").iterdir())
         if p.suffix in (".jpg", ".png")
     }

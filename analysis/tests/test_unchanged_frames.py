@@ -17,20 +17,12 @@ from django.core.files.base import ContentFile
 
 from analysis import runner
 from analysis.analyzers.vision import change
+from analysis.capture_conditions import webcam_frame
 from analysis.models import AnalysisResult, Enrollment, MediaItem
 from analysis.services import media_analyze
 from monitoring.models import Incident
 
 W, H = 640, 480
-
-
-def _letterbox(image: np.ndarray) -> np.ndarray:
-    scale = min(W / image.shape[1], H / image.shape[0])
-    resized = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    canvas = np.zeros((H, W, 3), np.uint8)
-    y0, x0 = (H - resized.shape[0]) // 2, (W - resized.shape[1]) // 2
-    canvas[y0 : y0 + resized.shape[0], x0 : x0 + resized.shape[1]] = resized
-    return canvas
 
 
 def _jpeg(image: np.ndarray) -> bytes:
@@ -47,7 +39,7 @@ def webcam(shared_media: Path) -> list[np.ndarray]:
         ok, frame = capture.read()
         if not ok:
             break
-        frames.append(_letterbox(frame))
+        frames.append(webcam_frame(frame))
     capture.release()
     assert len(frames) > 30
     return frames
