@@ -92,7 +92,7 @@ def test_batches_claim_disjoint_items_and_leave_started_ones_to_their_delivery(
 
 def test_one_task_per_session_while_one_is_queued(session, shared_media, monkeypatch) -> None:
     queued: list[tuple] = []
-    monkeypatch.setattr(queueing, "async_task", lambda *args: queued.append(args))
+    monkeypatch.setattr(queueing, "async_task", lambda *args, **_: queued.append(args))
     cache.delete(queueing._marker(session.pk))
     items = _items(session, shared_media, frames=3, chunks=0)
     for media in items:
@@ -110,7 +110,7 @@ def test_more_waiting_than_the_limit_queues_the_next_task(
 ) -> None:
     settings.ANALYSIS_BATCH_MAX_ITEMS = 2
     queued: list[tuple] = []
-    monkeypatch.setattr(queueing, "async_task", lambda *args: queued.append(args))
+    monkeypatch.setattr(queueing, "async_task", lambda *args, **_: queued.append(args))
     cache.delete(queueing._marker(session.pk))
     items = _items(session, shared_media, frames=5, chunks=0)
     while True:
